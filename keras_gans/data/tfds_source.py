@@ -1,0 +1,186 @@
+"""tensorflow-datasets image datasets -> batches, through the real `tfds.builder` path.
+
+Works offline under `tfds.testing.mock_data`. tensorflow_datasets is imported only here and only
+when a tfds dataset is asked for, so the offline Fashion-MNIST path never pays for it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import tensorflow as tf
+
+from keras_gans.data import pipeline
+from keras_gans.data.image_dataset import ImageDataset
+from keras_gans.errors import DataError
+
+# Up to this many decoded bytes (MNIST 47 MB, CIFAR-10 150 MB) a split is decoded once, cached in
+# memory and shuffled uniformly; larger ones (CelebA, 23 GB) stream and shuffle encoded bytes.
+CACHE_LIMIT_BYTES = 1 << 30
+STREAM_SHUFFLE_BUFFER = 10_000  # encoded JPEGs of CelebA are ~10 KB each: ~100 MB of buffer
+
+
+def _tfds():
+    import tensorflow_datasets
+
+    return tensorflow_datasets
+
+
+@functools.lru_cache(maxsize=1)
+def builder_names() -> tuple[str, ...]:
+    return tuple(_tfds().list_builders(with_community_datasets=False))
+
+
+def is_tfds_name(name: str) -> bool:
+    """True for "mnist", "cycle_gan/horse2zebra", "mnist:3.0.1" and the like."""
+    base = name.split("/")[0].split(":")[0]
+    return base in builder_names()
+
+
+def find_image_feature(features, name: str) -> str:
+    """The key of the image feature ("image" when there are several)."""
+    image_type = _tfds().features.Image
+    keys = [key for key, feature in features.items() if isinstance(feature, image_type)]
+    if not keys:
+        described = ", ".join(f"{key} ({type(feature).__name__})" for key, feature in features.items())
+        raise DataError(
+            f"tensorflow-datasets dataset {name!r} has no image feature (it has: {described}), so "
+            f"it cannot train a GAN. Accepted: tfds datasets with a tfds.features.Image feature, "
+            f"such as mnist, cifar10 or celeb_a."
+        )
+    return "image" if "image" in keys else keys[0]
+
+
+def find_label_feature(features):
+    """The ClassLabel feature named 'label', if any."""
+    feature = features["label"] if "label" in features.keys() else None
+    return feature if isinstance(feature, _tfds().features.ClassLabel) else None
+
+
+def load_tfds(
+    name: str,
+    *,
+    split: str,
+    batch_size: int,
+    image_size: tuple[int, int] | None,
+    shuffle: bool,
+    seed: int | None,
+    repeat: bool,
+    drop_remainder: bool,
+    center_crop: int | None = None,
+    cache_limit_bytes: int = CACHE_LIMIT_BYTES,
+) -> ImageDataset:
+    """Args:
+    center_crop: side of the central square cut from each image before resizing (CelebA).
+    cache_limit_bytes: decoded splits up to this size are cached in memory.
+    """
+    tfds = _tfds()
+    try:
+        builder = tfds.builder(name)
+    except Exception as error:
+        raise DataError(f"tensorflow-datasets could not open dataset {name!r}: {error}") from error
+    features = builder.info.features
+    image_key = find_image_feature(features, name)
+    image_feature = features[image_key]
+    label_feature = find_label_feature(features)
+    pixel_dtype = tf.as_dtype(image_feature.dtype)
+    if pixel_dtype not in (tf.uint8, tf.uint16):
+        raise DataError(
+            f"tensorflow-datasets dataset {name!r} stores {pixel_dtype.name} images in "
+            f"{image_key!r}; accepted are uint8 and uint16 images."
+        )
+
+    height, width, channels = image_feature.shape
+    if center_crop is not None:
+        height = min(height, center_crop) if height else None
+        width = min(width, center_crop) if width else None
+    channels = channels if channels in (1, 3) else 3
+    if image_size is None and not (height and width):
+        raise DataError(
+            f"tensorflow-datasets dataset {name!r} has images of varying size "
+            f"{image_feature.shape}; pass image_size=(height, width) to resize them."
+        )
+    uniform_size = bool(height and width)
+
+    try:
+        builder.download_and_prepare()
+        num_examples = _num_examples(builder, split)
+        example_bytes = (height or 0) * (width or 0) * channels * pixel_dtype.size
+        in_memory = (
+            num_examples is not None
+            and uniform_size
+            and num_examples * example_bytes <= cache_limit_bytes
+        )
+        decoders = None if in_memory else {image_key: tfds.decode.SkipDecoding()}
+        examples = builder.as_dataset(
+            split=split,
+            shuffle_files=shuffle,
+            decoders=decoders,
+            read_config=tfds.ReadConfig(shuffle_seed=seed, try_autocache=False),
+        )
+    except DataError:
+        raise
+    except Exception as error:
+        raise DataError(
+            f"Could not load tensorflow-datasets dataset {name!r}, split {split!r}: {error}\n"
+            f"tensorflow-datasets downloads a dataset on first use (network needed); "
+            f"TFDS_DATA_DIR chooses where it is stored."
+        ) from error
+    if num_examples is None:
+        cardinality = int(examples.cardinality())
+        num_examples = cardinality if cardinality > 0 else None
+
+    def select(example):
+        image = example[image_key]
+        if label_feature is None:
+            return image
+        return image, tf.cast(example["label"], tf.int32)
+
+    def prepare_image(image):
+        if not in_memory:
+            image = image_feature.decode_example(image)
+        image = pipeline.to_channels(image, channels)
+        if pixel_dtype == tf.uint16:
+            image = tf.cast(image, tf.float32) / 257.0  # 0..65535 -> 0..255 pixel units
+        if center_crop is not None:
+            image = pipeline.center_crop(image, center_crop)
+        if not uniform_size:
+            return pipeline.resize(image, image_size)
+        # Images of one size are resized a whole batch at a time, which is cheaper.
+        image.set_shape([height, width, channels])
+        return image
+
+    def prepare_batch(images):
+        return pipeline.pixels_to_unit_range(pipeline.resize(images, image_size))
+
+    elements = examples.map(select, num_parallel_calls=pipeline.AUTOTUNE)
+    if in_memory:
+        elements = elements.cache()
+    dataset = pipeline.batched(
+        elements,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        shuffle_buffer=num_examples if in_memory else STREAM_SHUFFLE_BUFFER,
+        seed=seed,
+        repeat=repeat,
+        drop_remainder=drop_remainder,
+        per_example=pipeline.on_images(prepare_image),
+        per_batch=pipeline.on_images(prepare_batch),
+    )
+    out_height, out_width = image_size or (height, width)
+    return ImageDataset(
+        dataset=dataset,
+        name=name,
+        image_shape=(int(out_height), int(out_width), channels),
+        num_classes=label_feature.num_classes if label_feature is not None else None,
+        num_examples=num_examples,
+        class_names=tuple(label_feature.names) if label_feature is not None else None,
+    )
+
+
+def _num_examples(builder, split: str) -> int | None:
+    try:
+        count = builder.info.splits[split].num_examples
+    except Exception:  # unprepared metadata (mock data) or a split expression tfds cannot size
+        return None
+    return int(count) or None
