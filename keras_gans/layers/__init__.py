@@ -1,0 +1,5 @@
+"""Keras layers for GAN networks."""
+
+from keras_gans.layers.spectral_normalization import SpectralNormalization
+
+__all__ = ["SpectralNormalization"]

@@ -1,0 +1,46 @@
+"""Discriminator regularizers: penalties added to its loss and projections after its updates."""
+
+from __future__ import annotations
+
+import inspect
+
+from keras_gans.errors import ConfigError, unknown_choice
+from keras_gans.regularizers.base import Regularizer
+from keras_gans.regularizers.gradient_penalty import GradientPenalty
+from keras_gans.regularizers.r1 import R1Penalty
+from keras_gans.regularizers.r2 import R2Penalty
+from keras_gans.regularizers.weight_clipping import WeightClipping
+
+REGULARIZERS = {
+    "gradient_penalty": GradientPenalty,
+    "r1": R1Penalty,
+    "r2": R2Penalty,
+    "weight_clipping": WeightClipping,
+}
+
+
+def get_regularizer(name: str, **kwargs) -> Regularizer:
+    """Builds the regularizer registered as `name` with constructor arguments `kwargs`.
+
+    An unknown name or argument raises a `ConfigError` naming the valid choices and the closest
+    match, e.g. `get_regularizer("r1", weight=5)` points out that R1 takes `gamma`.
+    """
+    if name not in REGULARIZERS:
+        raise unknown_choice("regularizer", name, REGULARIZERS, ConfigError)
+    cls = REGULARIZERS[name]
+    accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    for key in kwargs:
+        if key not in accepted:
+            raise unknown_choice(f"argument for regularizer {name!r}", key, accepted, ConfigError)
+    return cls(**kwargs)
+
+
+__all__ = [
+    "REGULARIZERS",
+    "GradientPenalty",
+    "R1Penalty",
+    "R2Penalty",
+    "Regularizer",
+    "WeightClipping",
+    "get_regularizer",
+]
