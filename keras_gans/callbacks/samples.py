@@ -1,0 +1,48 @@
+"""Sample grids from a fixed latent batch, so successive grids show the same "people" improving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+
+from keras_gans.images import save_image_grid
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Writes `samples/step_XXXXXX.png` every `every` generator steps and at the end of training.
+
+    Uses the GAN's `sampler` (the EMA generator when the run keeps one) in inference mode.
+
+    Args:
+        directory:   where the PNG files go.
+        num_samples: images per grid (a square number fills the grid).
+        every:       generator steps between grids; 0 writes only the final grid.
+        seed:        seed of the fixed latent batch.
+    """
+
+    def __init__(self, directory, num_samples=64, every=500, seed=0):
+        super().__init__()
+        self.directory = Path(directory)
+        self.num_samples = int(num_samples)
+        self.every = int(every)
+        self.seed = seed
+        self.latents = None
+        self.last_path = None
+
+    def on_train_begin(self, logs=None):
+        self.latents = keras.random.normal((self.num_samples, self.model.latent_dim), seed=self.seed)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.step.numpy())
+        if self.every and step % self.every == 0:
+            self.write(step)
+
+    def on_train_end(self, logs=None):
+        self.last_path = self.write(int(self.model.step.numpy()), name="final.png")
+
+    def write(self, step, name=None):
+        images = keras.ops.convert_to_numpy(self.model.sampler(self.latents, training=False))
+        path = self.directory / (name or f"step_{step:06d}.png")
+        save_image_grid(images, str(path))
+        return path

@@ -1,0 +1,224 @@
+"""Typed training configuration; recipes in `configs/*.yaml` override its defaults.
+
+A recipe file names only what differs from `GANConfig`'s defaults. `--set key=value` on the command
+line and keyword arguments to `keras_gans.fit` override any field the same way. Unknown keys and
+combinations the papers never use are rejected in one place, `GANConfig.validate`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from pathlib import Path
+
+import yaml
+
+from keras_gans.errors import ConfigError, closest, unknown_choice
+
+CONFIG_DIR = Path(os.environ.get("KERAS_GANS_CONFIGS", Path(__file__).resolve().parent.parent / "configs"))
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+
+
+@dataclasses.dataclass
+class GANConfig:
+    # What the recipe is, for `keras-gans recipes` and run metadata.
+    recipe: str = "custom"
+    description: str = ""
+    paper: str = ""
+    # Data.
+    dataset: str = "fashion_mnist"
+    image_size: typing.Optional[int] = None      # resize the data to image_size x image_size
+    batch_size: int = 64                         # images per generator step
+    # Networks.
+    networks: str = "dcgan"                      # family: "dcgan" or "mlp"
+    latent_dim: int = 100
+    generator_width: int = 64                    # DCGAN channels of the last generator stage
+    discriminator_width: int = 64                # DCGAN channels of the first critic stage
+    generator_norm: str = "batch"                # "batch" | "layer" | "none"
+    discriminator_norm: str = "batch"
+    spectral_norm: bool = False                  # spectral normalization in the discriminator
+    generator_units: typing.List[int] = dataclasses.field(default_factory=lambda: [1200, 1200])
+    discriminator_units: typing.List[int] = dataclasses.field(default_factory=lambda: [240, 240])
+    dropout: float = 0.5                         # MLP discriminator only
+    # Objective and regularizers: {name: {argument: value}}, e.g. {gradient_penalty: {weight: 10}}.
+    objective: str = "non_saturating"
+    regularizers: typing.Dict[str, dict] = dataclasses.field(default_factory=dict)
+    # Schedule.
+    steps: int = 2000                            # generator updates
+    d_steps: int = 1                             # discriminator updates per generator update
+    optimizer: str = "adam"
+    g_lr: float = 2e-4                           # separate rates for G and D: TTUR
+    d_lr: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    # Tricks from the papers, each off by default.
+    label_smoothing: float = 0.0                 # one-sided: real targets become 1 - label_smoothing
+    label_flip: float = 0.0                      # probability of swapping a D target
+    instance_noise: float = 0.0                  # stddev of noise on D inputs, annealed to 0
+    instance_noise_steps: typing.Optional[int] = None  # annealing length; default: all steps
+    ema_decay: float = 0.0                       # EMA of generator weights; 0 turns it off
+    # Running.
+    seed: typing.Optional[int] = None
+    steps_per_epoch: int = 500                   # one progress bar (and history entry) per epoch
+    jit_compile: bool = False                    # XLA was 2x slower on CPU; see benchmarks/
+
+    @classmethod
+    def field_names(cls):
+        return [f.name for f in dataclasses.fields(cls)]
+
+    def replace(self, **overrides) -> "GANConfig":
+        """A copy with `overrides` applied; keys may be dotted (`regularizers.r1.weight`)."""
+        data = dataclasses.asdict(self)
+        for key, value in overrides.items():
+            _set_path(data, key, value)
+        return GANConfig.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GANConfig":
+        hints = typing.get_type_hints(cls)
+        names = cls.field_names()
+        for key in data:
+            if key not in names:
+                raise _unknown_key(key, names)
+        return cls(**{key: _coerce(key, value, hints[key]) for key, value in data.items()})
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def validate(self) -> "GANConfig":
+        """Rejects settings that cannot train, or combinations the papers never use."""
+        from keras_gans.networks import NETWORK_FAMILIES
+        from keras_gans.networks.blocks import NORMALIZATIONS
+        from keras_gans.objectives import get_objective
+        from keras_gans.regularizers import get_regularizer
+
+        objective = get_objective(self.objective)
+        _check_in("networks", self.networks, NETWORK_FAMILIES)
+        _check_in("generator_norm", self.generator_norm, NORMALIZATIONS)
+        _check_in("discriminator_norm", self.discriminator_norm, NORMALIZATIONS)
+        _check_in("optimizer", self.optimizer, OPTIMIZERS)
+        for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch",
+                     "generator_width", "discriminator_width"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be a positive integer; got {getattr(self, name)}.")
+        for name in ("g_lr", "d_lr"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be > 0; got {getattr(self, name)}.")
+        for name in ("beta_1", "beta_2", "ema_decay"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"{name} must lie in [0, 1); got {getattr(self, name)}.")
+        for name in ("label_smoothing", "label_flip"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 0.5:
+                raise ConfigError(f"{name} must lie in [0, 0.5); got {value}.")
+            if value and not objective.label_based:
+                raise ConfigError(
+                    f"{name} changes the real/fake targets of a label-based objective; "
+                    f"{self.objective!r} has no targets. Use it with minimax, non_saturating or least_squares."
+                )
+        if self.instance_noise < 0:
+            raise ConfigError(f"instance_noise is a standard deviation (>= 0); got {self.instance_noise}.")
+        if not isinstance(self.regularizers, dict):
+            raise ConfigError("regularizers must map names to arguments, e.g. {gradient_penalty: {weight: 10}}.")
+        for name, arguments in self.regularizers.items():
+            get_regularizer(name, **(arguments or {}))
+        if "weight_clipping" in self.regularizers and self.objective != "wasserstein":
+            raise ConfigError(
+                "weight_clipping keeps a Wasserstein critic Lipschitz (Arjovsky et al. 2017); with the "
+                f"{self.objective!r} objective it only cripples the discriminator. Use objective=wasserstein."
+            )
+        penalties = sorted(set(self.regularizers) & {"gradient_penalty", "r1", "r2"})
+        if penalties and self.discriminator_norm == "batch" and self.networks == "dcgan":
+            raise ConfigError(
+                f"{', '.join(penalties)} penalize per-example input gradients, which batch normalization "
+                "in the discriminator mixes across the batch (Gulrajani et al. 2017, section 4). "
+                "Set discriminator_norm=layer or discriminator_norm=none."
+            )
+        return self
+
+
+def available_recipes() -> dict:
+    """Recipe name -> path of its YAML file."""
+    return {path.stem: path for path in sorted(CONFIG_DIR.glob("*.yaml"))}
+
+
+def load_recipe(recipe: str | os.PathLike = "dcgan", **overrides) -> GANConfig:
+    """The typed config of a named recipe (or a YAML file path), with `overrides` applied."""
+    path = Path(recipe)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise ConfigError(f"Recipe file {str(path)!r} does not exist.")
+        name = path.stem
+    else:
+        recipes = available_recipes()
+        if str(recipe) not in recipes:
+            raise unknown_choice("recipe", str(recipe), recipes, ConfigError)
+        name, path = str(recipe), recipes[str(recipe)]
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"Recipe file {str(path)!r} is not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Recipe file {str(path)!r} must hold a mapping of field: value.")
+    config = GANConfig.from_dict({"recipe": name, **data})
+    return config.replace(**overrides) if overrides else config
+
+
+def parse_assignments(assignments) -> dict:
+    """`["batch_size=128", "regularizers.r1.gamma=5"]` -> {"batch_size": 128, ...}; values are YAML."""
+    overrides = {}
+    for item in assignments or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects key=value, e.g. --set batch_size=128; got {item!r}.")
+        overrides[key.strip()] = yaml.safe_load(value) if value.strip() else None
+    return overrides
+
+
+def _set_path(data, key, value):
+    parts = key.split(".")
+    if parts[0] not in data:
+        raise _unknown_key(parts[0], list(data))
+    if len(parts) > 1 and not isinstance(data[parts[0]], dict):
+        raise ConfigError(f"{parts[0]!r} is not a mapping, so {key!r} cannot be set; use {parts[0]}=VALUE.")
+    target = data
+    for part in parts[:-1]:
+        if target.get(part) is None:
+            target[part] = {}
+        target = target[part]
+    target[parts[-1]] = value
+
+
+def _unknown_key(key, names):
+    hint = closest(key, names)
+    message = f"Unknown config key {key!r}."
+    if hint:
+        message += f" Did you mean {hint!r}?"
+    return ConfigError(message + f" Valid keys: {', '.join(sorted(names))}.")
+
+
+def _check_in(name, value, choices):
+    if value not in choices:
+        raise unknown_choice(name, value, choices, ConfigError)
+
+
+def _coerce(key, value, hint):
+    """Checks a YAML value against the field's type; ints are accepted where floats are."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union:  # Optional[X]
+        if value is None:
+            return None
+        return _coerce(key, value, next(a for a in args if a is not type(None)))
+    expected = origin or hint
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is list and isinstance(value, tuple):
+        value = list(value)
+    if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+        raise ConfigError(
+            f"{key} must be {getattr(expected, '__name__', expected)}; got {value!r} "
+            f"({type(value).__name__})."
+        )
+    return value

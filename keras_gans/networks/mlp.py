@@ -1,0 +1,86 @@
+"""Fully connected generator and discriminator (Goodfellow et al. 2014)."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers, ops
+
+from keras_gans.networks.blocks import maybe_spectral_norm
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class MLPGenerator(keras.Model):
+    """Maps latent vectors through dense layers to images (or to flat points for toy data).
+
+    Args:
+        latent_dim: size of the latent vector z.
+        output_shape: shape of one sample, e.g. (28, 28, 1) or (2,) for 2-D toy data.
+        units: widths of the hidden layers.
+        output_activation: "tanh" for images in [-1, 1]; None for unbounded toy data.
+
+    Example:
+        >>> g = MLPGenerator(latent_dim=64, output_shape=(28, 28, 1))
+        >>> g(keras.random.normal((4, 64))).shape
+        (4, 28, 28, 1)
+    """
+
+    def __init__(self, latent_dim, output_shape, units=(1200, 1200), output_activation="tanh", **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = int(latent_dim)
+        self.sample_shape = tuple(int(d) for d in output_shape)
+        self.units = tuple(int(u) for u in units)
+        self.output_activation = output_activation
+        self.hidden = [layers.Dense(u, activation="relu") for u in self.units]
+        self.head = layers.Dense(math.prod(self.sample_shape), activation=output_activation)
+
+    def call(self, z, training=False):
+        x = z
+        for layer in self.hidden:
+            x = layer(x)
+        return ops.reshape(self.head(x), (-1, *self.sample_shape))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "latent_dim": self.latent_dim,
+            "output_shape": self.sample_shape,
+            "units": self.units,
+            "output_activation": self.output_activation,
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class MLPDiscriminator(keras.Model):
+    """Flattens its input and scores it with dense layers; returns one logit per example.
+
+    Args:
+        units: widths of the hidden layers.
+        dropout: dropout rate after each hidden layer (the paper trains D with dropout).
+        spectral_norm: wrap every dense layer in spectral normalization (Miyato 2018).
+    """
+
+    def __init__(self, units=(240, 240), dropout=0.5, spectral_norm=False, **kwargs):
+        super().__init__(**kwargs)
+        self.units = tuple(int(u) for u in units)
+        self.dropout = float(dropout)
+        self.spectral_norm = bool(spectral_norm)
+        self.hidden = [maybe_spectral_norm(layers.Dense(u), self.spectral_norm) for u in self.units]
+        self.drop = [layers.Dropout(self.dropout) for _ in self.units]
+        self.head = maybe_spectral_norm(layers.Dense(1), self.spectral_norm)
+
+    def call(self, x, training=False):
+        x = ops.reshape(x, (ops.shape(x)[0], -1))
+        for dense, drop in zip(self.hidden, self.drop):
+            x = drop(ops.leaky_relu(dense(x, training=training), 0.2), training=training)
+        return self.head(x, training=training)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "dropout": self.dropout,
+            "spectral_norm": self.spectral_norm,
+        }
+
