@@ -66,9 +66,9 @@ def make_optimizer(config: GANConfig, learning_rate: float):
     return keras.optimizers.SGD(learning_rate, momentum=config.beta_1)
 
 
-def build_gan(config: GANConfig, image_shape) -> GAN:
+def build_gan(config: GANConfig, image_shape, num_classes=None) -> GAN:
     """The compiled, untrained GAN a config describes, for data of `image_shape`."""
-    generator, discriminator = build_networks(config, image_shape)
+    generator, discriminator = build_networks(config, image_shape, num_classes)
     regularizers = [get_regularizer(name, **(args or {})) for name, args in config.regularizers.items()]
     model = GAN(
         generator,
@@ -140,7 +140,7 @@ def fit(
         image_size=config.image_size,
         seed=config.seed,
     )
-    model = build_gan(config, data.image_shape)
+    model = build_gan(config, data.image_shape, data.num_classes)
 
     run_dir = Path(run_dir or default_run_dir(config))
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,11 @@ from keras_gans.networks.mlp import MLPDiscriminator, MLPGenerator
 NETWORK_FAMILIES = ("dcgan", "mlp")
 
 
-def build_networks(config, image_shape):
-    """Builds (generator, discriminator) for a GANConfig and the data's image shape."""
+def build_networks(config, image_shape, num_classes=None):
+    """Builds (generator, discriminator) for a GANConfig, the data's image shape and classes.
+
+    Unconditional families ignore `num_classes`.
+    """
     family = check_choice("network family", config.networks, NETWORK_FAMILIES, ConfigError)
     if family == "mlp":
         generator = MLPGenerator(config.latent_dim, image_shape, units=config.generator_units)
