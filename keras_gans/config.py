@@ -61,6 +61,12 @@ class GANConfig:
     # Running.
     seed: typing.Optional[int] = None
     steps_per_epoch: int = 500                   # one progress bar (and history entry) per epoch
+    log_every: int = 50                          # steps between TensorBoard scalar writes
+    sample_every: int = 500                      # steps between sample grids (0: final grid only)
+    checkpoint_every: int = 500                  # steps between checkpoints (and at the end)
+    fid_every: int = 0                           # steps between FID/KID evaluations; 0 turns them off
+    fid_samples: int = 2000                      # generated (and real) images per FID evaluation
+    tensorboard: bool = True
     jit_compile: bool = False                    # XLA was 2x slower on CPU; see benchmarks/
 
     @classmethod

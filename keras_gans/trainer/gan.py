@@ -83,7 +83,8 @@ class GAN(keras.Model):
             self.ema_generator.trainable = False
             self.ema = ExponentialMovingAverage(generator, self.ema_generator, self.ema_decay)
 
-        names = ["d_loss", "g_loss", *[r.name for r in self.regularizers], "real_score", "fake_score"]
+        names = ["d_loss", "g_loss", *[r.name for r in self.regularizers], "real_score", "fake_score",
+                 "d_grad_norm", "g_grad_norm"]
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
@@ -142,6 +143,7 @@ class GAN(keras.Model):
         variables = self.discriminator.trainable_variables
         _, aux, grads = backend.loss_gradients(discriminator_loss, variables)
         self.d_optimizer.apply(grads, variables)
+        self.trackers["d_grad_norm"].update_state(_global_norm(grads))
         for regularizer in self.regularizers:
             regularizer.after_discriminator_update(self.discriminator)
 
@@ -162,6 +164,7 @@ class GAN(keras.Model):
         variables = self.generator.trainable_variables
         loss, _, grads = backend.loss_gradients(generator_loss, variables)
         self.g_optimizer.apply(grads, variables)
+        self.trackers["g_grad_norm"].update_state(_global_norm(grads))
         if self.ema_generator is not None:
             self.ema.update()
         self.trackers["g_loss"].update_state(loss)
@@ -188,3 +191,8 @@ class GAN(keras.Model):
             return images
         stddev = instance_noise_stddev(self.instance_noise, self.step, self.instance_noise_steps)
         return add_instance_noise(images, stddev, self.seed_generator)
+
+
+def _global_norm(gradients):
+    # A vanishing generator gradient is the first sign of a discriminator that wins outright.
+    return ops.sqrt(sum(ops.sum(ops.square(g)) for g in gradients if g is not None))
