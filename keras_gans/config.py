@@ -220,6 +220,12 @@ def _coerce(key, value, hint):
     expected = origin or hint
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if expected is float and isinstance(value, str):
+        # YAML 1.1 reads "1e-4" (no dot) as a string; users mean the number.
+        try:
+            return float(value)
+        except ValueError:
+            pass
     if expected is list and isinstance(value, tuple):
         value = list(value)
     if expected is int and isinstance(value, bool) or not isinstance(value, expected):

@@ -1,0 +1,105 @@
+import pytest
+
+from keras_gans.config import GANConfig, available_recipes, load_recipe, parse_assignments
+from keras_gans.errors import ConfigError
+
+CORE_RECIPES = ["gan", "dcgan", "wgan", "wgan_gp", "lsgan", "sngan", "r1"]
+
+
+def test_core_recipes_exist_and_validate():
+    recipes = available_recipes()
+    for name in CORE_RECIPES:
+        assert name in recipes
+        config = load_recipe(name).validate()
+        assert config.recipe == name
+        assert config.description and config.paper, f"{name} must say what it is and which paper"
+
+
+def test_recipes_state_the_papers_defaults():
+    wgan_gp = load_recipe("wgan_gp")
+    assert wgan_gp.objective == "wasserstein"
+    assert wgan_gp.regularizers == {"gradient_penalty": {"weight": 10.0}}
+    assert (wgan_gp.d_steps, wgan_gp.g_lr, wgan_gp.beta_1, wgan_gp.beta_2) == (5, 1e-4, 0.0, 0.9)
+    wgan = load_recipe("wgan")
+    assert wgan.optimizer == "rmsprop" and wgan.d_lr == 5e-5
+    assert wgan.regularizers == {"weight_clipping": {"clip_value": 0.01}}
+    dcgan = load_recipe("dcgan")
+    assert (dcgan.g_lr, dcgan.beta_1, dcgan.batch_size) == (2e-4, 0.5, 128)
+    assert load_recipe("sngan").spectral_norm and load_recipe("sngan").objective == "hinge"
+
+
+def test_unknown_recipe_names_choices_and_closest_match():
+    with pytest.raises(ConfigError) as error:
+        load_recipe("wgan-gp")
+    message = str(error.value)
+    assert "Did you mean 'wgan_gp'" in message
+    for name in CORE_RECIPES:
+        assert name in message
+
+
+def test_unknown_key_suggests_the_closest_field():
+    with pytest.raises(ConfigError, match="Did you mean 'batch_size'"):
+        load_recipe("dcgan", batchsize=32)
+    with pytest.raises(ConfigError, match="Valid keys: .*latent_dim"):
+        load_recipe("dcgan", zzz=1)
+
+
+def test_overrides_are_typed():
+    assert load_recipe("dcgan", g_lr=1).g_lr == 1.0  # ints are fine for floats
+    with pytest.raises(ConfigError, match="batch_size must be int"):
+        load_recipe("dcgan", batch_size="many")
+    with pytest.raises(ConfigError, match="spectral_norm must be bool"):
+        load_recipe("dcgan", spectral_norm="yes")
+
+
+def test_dotted_overrides_reach_regularizer_arguments():
+    config = load_recipe("wgan_gp", **{"regularizers.gradient_penalty.weight": 5.0})
+    assert config.regularizers["gradient_penalty"]["weight"] == 5.0
+    config = load_recipe("dcgan", discriminator_norm="none", **{"regularizers.r1.gamma": 2.0}).validate()
+    assert config.regularizers == {"r1": {"gamma": 2.0}}
+    with pytest.raises(ConfigError, match="gamma"):
+        load_recipe("r1", **{"regularizers.r1.weight": 1.0}).validate()
+
+
+@pytest.mark.parametrize(
+    "recipe, overrides, message",
+    [
+        ("dcgan", {"regularizers": {"weight_clipping": {}}}, "objective=wasserstein"),
+        ("dcgan", {"regularizers": {"gradient_penalty": {}}}, "discriminator_norm=layer"),
+        ("sngan", {"label_smoothing": 0.1}, "has no targets"),
+        ("dcgan", {"label_smoothing": 0.7}, r"\[0, 0.5\)"),
+        ("dcgan", {"ema_decay": 1.0}, r"ema_decay must lie in \[0, 1\)"),
+        ("dcgan", {"objective": "hinje"}, "Did you mean 'hinge'"),
+        ("dcgan", {"regularizers": {"r3": {}}}, "Did you mean 'r1'|Valid choices"),
+        ("dcgan", {"d_steps": 0}, "d_steps must be a positive integer"),
+        ("dcgan", {"optimizer": "adamw"}, "Did you mean 'adam'"),
+        ("dcgan", {"networks": "resnet"}, "Valid choices: dcgan, mlp"),
+    ],
+)
+def test_invalid_combinations_are_rejected_with_a_reason(recipe, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_recipe(recipe, **overrides).validate()
+
+
+def test_parse_assignments_reads_yaml_values():
+    overrides = parse_assignments(["batch_size=128", "g_lr=1e-4", "spectral_norm=true", "regularizers.r1.gamma=5"])
+    assert overrides == {"batch_size": 128, "g_lr": "1e-4", "spectral_norm": True, "regularizers.r1.gamma": 5}
+    # YAML 1.1 reads 1e-4 as text; the typed config turns it into the number users mean.
+    assert load_recipe("dcgan", **overrides).g_lr == 1e-4
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_assignments(["batch_size"])
+
+
+def test_a_yaml_file_is_a_recipe(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("objective: least_squares\nbatch_size: 32\n")
+    config = load_recipe(path).validate()
+    assert (config.recipe, config.objective, config.batch_size) == ("mine", "least_squares", 32)
+    path.write_text("- not a mapping\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_recipe(path)
+
+
+def test_config_round_trips_through_a_dict():
+    config = load_recipe("r1", seed=3)
+    assert GANConfig.from_dict(config.to_dict()) == config

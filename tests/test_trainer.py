@@ -1,0 +1,145 @@
+"""The adversarial trainer: every recipe trains, seeds repeat, schedules and tricks do what they say."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gans
+from keras_gans.trainer import GAN
+
+CORE_RECIPES = ["gan", "dcgan", "wgan", "wgan_gp", "lsgan", "sngan", "r1"]
+
+
+def per_step_history(result):
+    # With steps_per_epoch=1 every history entry is one step's values (trackers reset each epoch).
+    return result.history.history
+
+
+@pytest.mark.parametrize("recipe", CORE_RECIPES)
+def test_every_recipe_trains_20_steps_on_fashion_mnist(recipe, tiny, tmp_path):
+    result = keras_gans.fit(recipe, dataset="fashion_mnist", steps=20, seed=1, run_dir=tmp_path,
+                            tensorboard=False, sample_every=0, verbose=0, **tiny)
+    history = result.history.history
+    config = result.config
+    expected = {"d_loss", "g_loss", "real_score", "fake_score", "d_grad_norm", "g_grad_norm"}
+    expected |= {r.name for r in result.model.regularizers}
+    assert expected <= set(history)
+    for name, values in history.items():
+        assert all(math.isfinite(v) for v in values), f"{recipe}: {name} = {values}"
+    assert int(result.model.step.numpy()) == 20
+    # n_critic: the critic made d_steps updates per generator update.
+    assert int(result.model.d_optimizer.iterations.numpy()) == 20 * config.d_steps
+    assert int(result.model.g_optimizer.iterations.numpy()) == 20
+    images = result.sample(4, seed=0)
+    assert images.shape == (4, 28, 28, 1)
+    assert images.min() >= -1.0 and images.max() <= 1.0
+    assert (tmp_path / "samples" / "final.png").stat().st_size > 100
+
+
+def fit_per_step(recipe, tmp_path, tiny, steps=4, **overrides):
+    settings = dict(tiny, steps_per_epoch=1, tensorboard=False, sample_every=0)
+    settings.update(overrides)
+    return keras_gans.fit(recipe, dataset="fashion_mnist", steps=steps, run_dir=tmp_path,
+                          verbose=0, **settings)
+
+
+def test_same_seed_repeats_the_same_losses(tiny, tmp_path):
+    first = per_step_history(fit_per_step("wgan_gp", tmp_path / "a", tiny, seed=7))
+    second = per_step_history(fit_per_step("wgan_gp", tmp_path / "b", tiny, seed=7))
+    other = per_step_history(fit_per_step("wgan_gp", tmp_path / "c", tiny, seed=8))
+    for name in ("d_loss", "g_loss", "gp"):
+        np.testing.assert_array_equal(first[name], second[name])
+    assert first["d_loss"] != other["d_loss"]
+
+
+def test_lazy_regularizer_runs_every_kth_step(tiny, tmp_path):
+    history = per_step_history(
+        fit_per_step("r1", tmp_path, tiny, steps=4, seed=0, **{"regularizers.r1.every": 2})
+    )
+    r1 = history["r1"]
+    assert r1[0] > 0 and r1[2] > 0
+    assert r1[1] == 0 and r1[3] == 0
+
+
+def test_weight_clipping_keeps_the_critic_inside_the_box(tiny, tmp_path):
+    result = fit_per_step("wgan", tmp_path, tiny, steps=3, seed=0)
+    for variable in result.model.discriminator.trainable_variables:
+        assert np.abs(keras.ops.convert_to_numpy(variable)).max() <= 0.01 + 1e-7
+
+
+def test_ema_generator_averages_the_generators_weights():
+    generator = keras_gans.networks.MLPGenerator(4, (2,), units=(8,), output_activation=None)
+    discriminator = keras_gans.networks.MLPDiscriminator(units=(8,), dropout=0.0)
+    gan = GAN(generator, discriminator, latent_dim=4, ema_decay=0.9, seed=0)
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.1))
+    before = [keras.ops.convert_to_numpy(w) for w in generator.weights]
+    np.testing.assert_array_equal(before[0], keras.ops.convert_to_numpy(gan.ema_generator.weights[0]))
+    gan.fit(np.random.default_rng(0).normal(size=(8, 2)).astype("float32"), batch_size=8, epochs=1, verbose=0)
+    after = [keras.ops.convert_to_numpy(w) for w in generator.weights]
+    ema = [keras.ops.convert_to_numpy(w) for w in gan.ema_generator.weights]
+    assert not np.allclose(before[0], after[0])
+    for b, a, e in zip(before, after, ema):
+        np.testing.assert_allclose(e, 0.9 * b + 0.1 * a, rtol=1e-5, atol=1e-7)
+    assert gan.sampler is gan.ema_generator
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"label_smoothing": 0.1}, {"label_flip": 0.2}, {"instance_noise": 0.1, "instance_noise_steps": 2}],
+)
+def test_tricks_train_with_finite_losses_and_change_the_run(overrides, tiny, tmp_path):
+    plain = per_step_history(fit_per_step("dcgan", tmp_path / "plain", tiny, steps=2, seed=3))
+    tricked = per_step_history(fit_per_step("dcgan", tmp_path / "trick", tiny, steps=2, seed=3, **overrides))
+    assert all(math.isfinite(v) for v in tricked["d_loss"] + tricked["g_loss"])
+    assert tricked["d_loss"] != plain["d_loss"]
+
+
+def constant_generator(latent_dim, value=0.3):
+    # Ignores z, so the fake batch (and its logits) can be computed outside the train step.
+    return keras.Sequential([
+        keras.Input((latent_dim,)),
+        keras.layers.Dense(64, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(value)),
+        keras.layers.Reshape((8, 8, 1)),
+    ])
+
+
+def test_label_smoothing_feeds_smoothed_targets_to_the_objective():
+    from keras_gans.objectives import non_saturating_discriminator_loss
+
+    generator = constant_generator(4)
+    discriminator = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                                      keras.layers.Dense(1, kernel_initializer="ones")])
+    gan = GAN(generator, discriminator, latent_dim=4, label_smoothing=0.1, seed=0)
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.0), d_optimizer=keras.optimizers.SGD(0.0))
+    real = np.full((4, 8, 8, 1), 0.01, "float32")
+    logs = gan.train_on_batch(real, return_dict=True)
+    real_logits, fake_logits = discriminator(real), discriminator(generator(np.zeros((4, 4), "float32")))
+    smoothed = non_saturating_discriminator_loss(real_logits, fake_logits, real_targets=0.9)
+    hard = non_saturating_discriminator_loss(real_logits, fake_logits)
+    assert logs["d_loss"] == pytest.approx(float(smoothed), rel=1e-5)
+    assert abs(float(smoothed) - float(hard)) > 1e-3
+
+
+class ShapeRecordingCritic(keras.Model):
+    """A test critic that remembers the batch shapes it was traced with."""
+
+    def __init__(self):
+        super().__init__()
+        self.shapes = []
+        self.dense = keras.layers.Dense(1)
+
+    def call(self, x, training=False):
+        self.shapes.append(tuple(x.shape))
+        return self.dense(keras.ops.reshape(x, (-1, 64)))
+
+
+def test_d_steps_gives_each_critic_step_its_own_slice_of_the_batch():
+    critic = ShapeRecordingCritic()
+    gan = GAN(constant_generator(4), critic, latent_dim=4, objective="wasserstein", d_steps=5, seed=0)
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.01), d_optimizer=keras.optimizers.SGD(0.01))
+    critic.shapes.clear()
+    gan.train_on_batch(np.zeros((16 * 5, 8, 8, 1), "float32"))
+    assert critic.shapes and set(critic.shapes) == {(16, 8, 8, 1)}
+    assert int(gan.d_optimizer.iterations.numpy()) == 5 and int(gan.g_optimizer.iterations.numpy()) == 1
