@@ -1,0 +1,54 @@
+# Quick start: `make demo` trains, exports and serves a GAN; `make test` runs the test suite.
+# Both set up .venv first (Python 3.10+), and the Fashion-MNIST files when they can.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+DEMO_RUN := runs/demo
+DEMO_STEPS ?= 1500
+DEMO_PORT ?= 8501
+
+.PHONY: setup data demo test test-fast benchmark clean
+
+setup: $(VENV)/.installed data
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Fashion-MNIST for offline training: Debian ships it as a package. Without root or apt-get,
+# say what to do instead (tensorflow-datasets downloads it where the network allows).
+data:
+	@if [ -f $(FASHION_MNIST) ] || [ -n "$$KERAS_GANS_FASHION_MNIST_DIR" ]; then \
+		true; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Fashion-MNIST (Debian package dataset-fashion-mnist)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
+	else \
+		echo "Fashion-MNIST is not in /usr/share/datasets/fashion-mnist. Run"; \
+		echo "  sudo apt-get install dataset-fashion-mnist"; \
+		echo "or point KERAS_GANS_FASHION_MNIST_DIR at a folder with the four IDX .gz files;"; \
+		echo "otherwise tensorflow-datasets downloads it on first use."; \
+	fi
+
+demo: setup
+	$(BIN)/keras-gans train dcgan --dataset fashion_mnist --steps $(DEMO_STEPS) --seed 0 \
+		--set batch_size=64 --set generator_width=32 --set discriminator_width=32 \
+		--run-dir $(DEMO_RUN)
+	$(BIN)/python -m keras_gans.demo_serve $(DEMO_RUN) --port $(DEMO_PORT)
+
+test: setup
+	$(BIN)/python -m pytest -q -rs --durations=15
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+benchmark: setup
+	$(BIN)/python benchmarks/train_throughput.py
+	$(BIN)/python benchmarks/serving_loadtest.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache
