@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     if args.url:
         results = measure(args.url)
     else:
-        from keras_gans.export import export_generator
+        from keras_gans.exporting import export_generator
         from keras_gans.serving.server import LocalServer
 
         with tempfile.TemporaryDirectory() as base:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gans.export import SEED_SIGNATURE, export_generator, read_provenance
+from keras_gans.exporting import SEED_SIGNATURE, export_generator, read_provenance
 
 LATENT = 8
 
@@ -252,7 +252,7 @@ def test_warmup_file_is_a_tfrecord_of_prediction_logs(exported):
 def test_export_cli_writes_the_next_version(tmp_path):
     import argparse
 
-    from keras_gans.export import cli
+    from keras_gans.exporting import cli
 
     model_file = tmp_path / "generator.keras"
     tiny_generator().save(model_file)

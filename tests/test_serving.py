@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gans.export import SEED_SIGNATURE, export_generator
+from keras_gans.exporting import SEED_SIGNATURE, export_generator
 from keras_gans.serving import Client, ServingClientError
 from keras_gans.serving import client as client_module
 from keras_gans.serving import loadtest, server

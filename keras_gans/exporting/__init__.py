@@ -1,6 +1,6 @@
 """SavedModel export of generators for TF Serving (see export/README.md)."""
 
-from keras_gans.export.saved_model import (
+from keras_gans.exporting.saved_model import (
     DEFAULT_SIGNATURE,
     SEED_SIGNATURE,
     export_generator,

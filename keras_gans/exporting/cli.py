@@ -23,7 +23,7 @@ def load_source(path: str):
 
 
 def _export(args) -> int:
-    from keras_gans.export.saved_model import export_generator
+    from keras_gans.exporting.saved_model import export_generator
 
     generator, info = load_source(args.run_dir)
     provenance = dict(info.get("provenance", {}))

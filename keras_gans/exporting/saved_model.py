@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.export import warmup
+from keras_gans.exporting import warmup
 
 DEFAULT_SIGNATURE = "serving_default"
 SEED_SIGNATURE = "generate_from_seed"
