@@ -68,6 +68,26 @@ class GANConfig:
     fid_samples: int = 2000                      # generated (and real) images per FID evaluation
     tensorboard: bool = True
     jit_compile: bool = False                    # XLA was 2x slower on CPU; see benchmarks/
+    # ---- Conditional, self-attention and image-to-image models (issue 5; see trainer/factory.py).
+    conditioning: str = "none"                   # "none" | "class" | "codes" | "paired" | "unpaired"
+    class_head: str = "projection"               # conditioning=class: "projection" (cGAN) | "auxiliary" (AC-GAN)
+    class_loss_weight: float = 1.0               # AC-GAN class loss, for D and G
+    categorical_codes: typing.List[int] = dataclasses.field(default_factory=list)  # InfoGAN, e.g. [10]
+    continuous_codes: int = 0                    # InfoGAN uniform(-1, 1) codes
+    info_weight: float = 1.0                     # InfoGAN's lambda
+    attention_resolution: typing.Optional[int] = None  # SAGAN: feature-map side of the attention block
+    generator_spectral_norm: bool = False        # SAGAN normalizes G too
+    source_channels: typing.Optional[int] = None  # image-to-image: channels of domain A (default: as B)
+    generator_dropout: float = 0.5               # U-Net decoder dropout (pix2pix's noise)
+    generator_blocks: int = 6                    # ResNet generator residual blocks (CycleGAN)
+    patch_layers: int = 3                        # PatchGAN strided layers (3: 70x70 patches)
+    reconstruction_weight: float = 0.0           # pix2pix L1 lambda (100)
+    cycle_weight: float = 0.0                    # CycleGAN cycle-consistency lambda
+    identity_weight: float = 0.0                 # CycleGAN identity term
+    # Tricks any recipe can switch on (Salimans et al. 2016; Shrivastava et al. 2017).
+    history_size: int = 0                        # D sees fakes through a buffer of this many; 0: off
+    feature_matching: float = 0.0                # weight of the feature-matching term for G; 0: off
+    minibatch_discrimination: int = 0            # minibatch-discrimination kernels in D; 0: off
 
     @classmethod
     def field_names(cls):
@@ -141,7 +161,58 @@ class GANConfig:
                 "in the discriminator mixes across the batch (Gulrajani et al. 2017, section 4). "
                 "Set discriminator_norm=layer or discriminator_norm=none."
             )
+        _validate_conditional(self)
         return self
+
+
+def _validate_conditional(config: GANConfig) -> None:
+    """The rules of the conditional, SAGAN and image-to-image fields (issue 5)."""
+    from keras_gans.networks import CLASS_HEADS
+    from keras_gans.trainer.conditioning import CONDITIONINGS
+
+    _check_in("conditioning", config.conditioning, CONDITIONINGS)
+    _check_in("class_head", config.class_head, CLASS_HEADS[1:])
+    image_to_image = config.conditioning in ("paired", "unpaired")
+    if image_to_image != (config.networks in ("unet", "resnet")):
+        raise ConfigError(
+            "Image-to-image models (conditioning=paired or unpaired) go with the unet or resnet "
+            f"networks and those networks only with them; got networks={config.networks!r}, "
+            f"conditioning={config.conditioning!r}."
+        )
+    if config.conditioning in ("class", "codes") and config.networks != "dcgan":
+        raise ConfigError(f"conditioning={config.conditioning} is built on the dcgan networks; got {config.networks!r}.")
+    codes = bool(config.categorical_codes or config.continuous_codes)
+    if codes != (config.conditioning == "codes"):
+        raise ConfigError("InfoGAN codes (categorical_codes, continuous_codes) need conditioning=codes, and it needs codes.")
+    if any(k < 2 for k in config.categorical_codes) or config.continuous_codes < 0:
+        raise ConfigError("categorical_codes sizes must be >= 2 and continuous_codes >= 0.")
+    for name in ("class_loss_weight", "info_weight", "reconstruction_weight", "cycle_weight",
+                 "identity_weight", "feature_matching", "history_size", "minibatch_discrimination"):
+        if getattr(config, name) < 0:
+            raise ConfigError(f"{name} must be >= 0; got {getattr(config, name)}.")
+    if not 0.0 <= config.generator_dropout < 1.0:
+        raise ConfigError(f"generator_dropout must lie in [0, 1); got {config.generator_dropout}.")
+    if (config.reconstruction_weight and config.conditioning != "paired") or (
+        (config.cycle_weight or config.identity_weight) and config.conditioning != "unpaired"
+    ):
+        raise ConfigError(
+            "reconstruction_weight compares a fake with its paired target (conditioning=paired); "
+            "cycle_weight and identity_weight need both domains (conditioning=unpaired)."
+        )
+    if config.conditioning == "unpaired":
+        # Both domains' logits are stacked on the batch axis, where per-example targets and
+        # per-example input gradients of one domain no longer line up.
+        blocked = [n for n in ("label_smoothing", "label_flip", "feature_matching") if getattr(config, n)]
+        blocked += sorted(config.regularizers)
+        if blocked:
+            raise ConfigError(f"{', '.join(blocked)} cannot be used with conditioning=unpaired (CycleGAN).")
+    if config.patch_layers < 1 or config.generator_blocks < 0:
+        raise ConfigError("patch_layers must be >= 1 and generator_blocks >= 0.")
+    if config.minibatch_discrimination and config.networks != "dcgan":
+        raise ConfigError("minibatch_discrimination sits on the dcgan discriminator's flat features; "
+                          f"networks={config.networks!r} has none.")
+    if config.feature_matching and config.networks == "mlp":
+        raise ConfigError("feature_matching needs a discriminator that returns features (dcgan, unet, resnet).")
 
 
 def available_recipes() -> dict:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import keras_gans
+from keras_gans.networks import MLPDiscriminator, MLPGenerator
 from keras_gans.trainer import GAN
 
 CORE_RECIPES = ["gan", "dcgan", "wgan", "wgan_gp", "lsgan", "sngan", "r1"]
@@ -70,8 +71,8 @@ def test_weight_clipping_keeps_the_critic_inside_the_box(tiny, tmp_path):
 
 
 def test_ema_generator_averages_the_generators_weights():
-    generator = keras_gans.networks.MLPGenerator(4, (2,), units=(8,), output_activation=None)
-    discriminator = keras_gans.networks.MLPDiscriminator(units=(8,), dropout=0.0)
+    generator = MLPGenerator(4, (2,), units=(8,), output_activation=None)
+    discriminator = MLPDiscriminator(units=(8,), dropout=0.0)
     gan = GAN(generator, discriminator, latent_dim=4, ema_decay=0.9, seed=0)
     gan.compile(g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.1))
     before = [keras.ops.convert_to_numpy(w) for w in generator.weights]

@@ -17,15 +17,19 @@ import numpy as np
 from keras_gans.data import arrays, pipeline
 from keras_gans.data.folder import load_folder
 from keras_gans.data.image_dataset import ImageDataset
+from keras_gans.data.fashion_demos import PAIR_DATASETS
+from keras_gans.data.image_pairs import ImagePairDataset, load_image_pairs
 from keras_gans.data.registry import DATASETS, DatasetSpec
 from keras_gans.data.tfds_source import builder_names, is_tfds_name, load_tfds
 from keras_gans.errors import DataError, closest
 
-__all__ = ["DATASETS", "DatasetSpec", "ImageDataset", "load_dataset"]
+__all__ = ["DATASETS", "PAIR_DATASETS", "DatasetSpec", "ImageDataset", "ImagePairDataset", "load_dataset"]
 
 ACCEPTED_SOURCES = (
     "a registered name ({names}), any tensorflow-datasets image dataset name (optionally with a "
-    "config, e.g. 'cycle_gan/horse2zebra'), a folder of image files, or " + arrays.ACCEPTED
+    "config, e.g. 'cycle_gan/horse2zebra'), a folder of image files, 'paired:DIR' / 'unpaired:DIR' "
+    "(image-to-image folders A/ and B/), an image-to-image demo (" + ", ".join(sorted(PAIR_DATASETS))
+    + "), or " + arrays.ACCEPTED
 )
 
 
@@ -79,6 +83,11 @@ def load_dataset(
 def _load_named(source: str, *, split: str, **options) -> ImageDataset:
     if source in DATASETS:
         return DATASETS[source].load(split=split, **options)
+    if source in PAIR_DATASETS:
+        return PAIR_DATASETS[source].load(split=split, **options)
+    pairs = load_image_pairs(source, split=split, **options)
+    if pairs is not None:
+        return pairs
     if os.path.exists(os.path.expanduser(source)):
         return load_folder(source, **options)
     if _looks_like_path(source):
@@ -86,7 +95,7 @@ def _load_named(source: str, *, split: str, **options) -> ImageDataset:
     if is_tfds_name(source):
         return load_tfds(source, split=split, **options)
     known = sorted(DATASETS)
-    hint = None if os.sep in source else closest(source, [*known, *builder_names()])
+    hint = None if os.sep in source else closest(source, [*known, *PAIR_DATASETS, *builder_names()])
     message = f"Unknown dataset {source!r}" + (
         " (and no folder of that name exists)." if os.sep in source else "."
     )

@@ -7,7 +7,7 @@ from keras import layers
 
 from keras_gans.errors import check_choice, ConfigError
 
-NORMALIZATIONS = ("batch", "layer", "none")
+NORMALIZATIONS = ("batch", "layer", "instance", "none")
 
 # Radford et al. 2015: "All weights were initialized from a zero-centered Normal distribution
 # with standard deviation 0.02."
@@ -32,4 +32,19 @@ def normalization(kind):
         # Normalizes each example over all its features: per-example gradient penalties stay
         # valid, which batch normalization would break (Gulrajani et al. 2017, section 4).
         return layers.LayerNormalization(axis=[1, 2, 3])
+    if kind == "instance":
+        # One group per channel is instance normalization (Ulyanov et al. 2016), which pix2pix and
+        # CycleGAN use; Keras has it built in now that tensorflow_addons is gone.
+        return layers.GroupNormalization(groups=-1, epsilon=1e-5)
     return None
+
+
+def apply_norm(layer, x, training):
+    """`layer(x)`, or `x` itself where a "none" normalization left no layer."""
+    return x if layer is None else layer(x, training=training)
+
+
+def reflect_pad(x, pad):
+    """Reflection padding of the two spatial axes (CycleGAN's generators pad this way, which avoids
+    the dark borders zero padding leaves)."""
+    return keras.ops.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="reflect")

@@ -1,4 +1,5 @@
-"""The one adversarial model: every GAN variant is this train_step with another objective."""
+"""The one adversarial model: every GAN variant is this train_step with another objective,
+conditioning or set of auxiliary terms."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from keras import ops
 
 from keras_gans import backend
 from keras_gans.objectives import get_objective
+from keras_gans.trainer.conditioning import Unconditional
+from keras_gans.trainer.history import HistoryBuffer
+from keras_gans.trainer.terms import StepTensors
 from keras_gans.trainer.tricks import (
     ExponentialMovingAverage,
     add_instance_noise,
@@ -16,17 +20,24 @@ from keras_gans.trainer.tricks import (
 
 
 class GAN(keras.Model):
-    """Plays a generator against a discriminator under any objective and regularizers.
+    """Plays a generator against a discriminator under any objective, regularizers and terms.
 
     Each `train_step` makes `d_steps` discriminator updates, each on a fresh slice of the real
-    batch (so the data pipeline delivers `d_steps` slices at once), then one generator update.
+    batch (so the data pipeline delivers `d_steps` slices at once), then one generator update on
+    the last slice. What drives the generator (z, labels, codes, source images) and what the
+    discriminator sees is the `conditioning`'s business; losses beyond the adversarial one (AC-GAN's
+    class loss, InfoGAN's mutual information, pix2pix's L1, CycleGAN's cycle) are `terms`.
 
     Args:
-        generator:            keras.Model, z [batch, latent_dim] -> samples.
-        discriminator:        keras.Model, samples -> logits of any shape [batch, ...].
-        latent_dim:           size of z.
+        generator:            keras.Model, conditioning's generator inputs -> samples.
+        discriminator:        keras.Model, samples (or `[samples, labels]`) -> logits of any shape
+                              `[batch, ...]`, or a dict with "logits" and the outputs terms read.
+        latent_dim:           size of z (0 where there is none, as in pix2pix).
         objective:            name in `keras_gans.objectives.OBJECTIVES` or an `Objective`.
         regularizers:         `Regularizer` instances (gradient penalty, R1, weight clipping...).
+        terms:                `AuxiliaryTerm` instances (`keras_gans.trainer.terms`).
+        conditioning:         a `Conditioning`; default `Unconditional(latent_dim)`.
+        history_size:         if > 0, D sees fakes through a `HistoryBuffer` of that many images.
         d_steps:              discriminator updates per generator update (WGAN's n_critic).
         label_smoothing:      one-sided smoothing of real targets (label-based objectives).
         label_flip:           probability of swapping a discriminator target.
@@ -50,6 +61,9 @@ class GAN(keras.Model):
         latent_dim,
         objective="non_saturating",
         regularizers=(),
+        terms=(),
+        conditioning=None,
+        history_size=0,
         d_steps=1,
         label_smoothing=0.0,
         label_flip=0.0,
@@ -65,6 +79,8 @@ class GAN(keras.Model):
         self.latent_dim = int(latent_dim)
         self.objective = get_objective(objective) if isinstance(objective, str) else objective
         self.regularizers = list(regularizers)
+        self.terms = list(terms)
+        self.conditioning = conditioning or Unconditional(self.latent_dim)
         self.d_steps = int(d_steps)
         self.label_smoothing = float(label_smoothing)
         self.label_flip = float(label_flip)
@@ -75,16 +91,22 @@ class GAN(keras.Model):
         # Generator updates so far; lazy regularizers and noise annealing read it.
         self.step = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False, name="step")
 
-        self.generator(ops.zeros((1, self.latent_dim)))
+        example_inputs, example_context = self.conditioning.example()
+        example_fake = self.generator(example_inputs)
+        self.fake_history = None
+        if history_size:
+            self.fake_history = HistoryBuffer(history_size, (example_fake, example_context), name="history")
         self.ema_generator = None
         if self.ema_decay > 0:
             self.ema_generator = generator.__class__.from_config(generator.get_config())
-            self.ema_generator(ops.zeros((1, self.latent_dim)))
+            self.ema_generator(example_inputs)
             self.ema_generator.trainable = False
             self.ema = ExponentialMovingAverage(generator, self.ema_generator, self.ema_decay)
+        self._score_real_in_generator_step = any(term.needs_real_outputs for term in self.terms)
 
-        names = ["d_loss", "g_loss", *[r.name for r in self.regularizers], "real_score", "fake_score",
-                 "d_grad_norm", "g_grad_norm"]
+        term_names = [f"{side}_{term.name}" for term in self.terms for side in term.sides]
+        names = ["d_loss", "g_loss", *[r.name for r in self.regularizers], *term_names,
+                 "real_score", "fake_score", "d_grad_norm", "g_grad_norm"]
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
@@ -99,8 +121,8 @@ class GAN(keras.Model):
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         # Build each optimizer on its own network now: Keras would otherwise build the model's
         # `optimizer` on every trainable variable of both networks.
-        sample = self.generator(ops.zeros((1, self.latent_dim)))
-        self.discriminator(sample)
+        inputs, context = self.conditioning.example()
+        self.discriminator(self.conditioning.discriminator_inputs(self.generator(inputs), context))
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
@@ -110,20 +132,35 @@ class GAN(keras.Model):
         super().compile(optimizer=g_optimizer, **kwargs)
         self.built = True
 
-    def call(self, z, training=False):
-        return self.sampler(z, training=training)
+    def call(self, inputs, training=False):
+        return self.sampler(inputs, training=training)
+
+    def preview(self, num_samples=64, seed=0, batch=None):
+        """Images for a sample grid from the sampler: one row per class for conditional models,
+        source / translation / target rows for image-to-image ones (which need a data `batch`)."""
+        return self.conditioning.preview(self.sampler, num_samples, seed=seed, batch=batch)
 
     def train_step(self, data):
-        real = data[0] if isinstance(data, (tuple, list)) else data
-        for real_slice in ops.split(real, self.d_steps, axis=0) if self.d_steps > 1 else [real]:
-            self._discriminator_step(real_slice)
-        self._generator_step(ops.shape(real)[0] // self.d_steps)
+        slices = _split_batch(data, self.d_steps)
+        for data_slice in slices:
+            self._discriminator_step(*self.conditioning.unpack(data_slice))
+        self._generator_step(*self.conditioning.unpack(slices[-1]))
         self.step.assign_add(1)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    def _discriminator_step(self, real):
-        batch_size = ops.shape(real)[0]
-        fake = self.generator(self._latents(batch_size), training=True)
+    def _discriminate(self, images, context):
+        outputs = self.discriminator(self.conditioning.discriminator_inputs(images, context), training=True)
+        return outputs if isinstance(outputs, dict) else {"logits": outputs}
+
+    def _fakes(self, context, batch_size):
+        inputs, fake_context = self.conditioning.generator_inputs(context, batch_size, self.seed_generator)
+        return self.generator(inputs, training=True), fake_context
+
+    def _discriminator_step(self, real, context):
+        batch_size = _batch_size(real)
+        fake, fake_context = self._fakes(context, batch_size)
+        if self.fake_history is not None:
+            fake, fake_context = self.fake_history.swap((fake, fake_context), self.seed_generator)
         real, fake = self._noisy(real), self._noisy(fake)
         targets = {}
         if self.objective.label_based and (self.label_smoothing or self.label_flip):
@@ -133,12 +170,14 @@ class GAN(keras.Model):
             targets = {"real_targets": real_targets, "fake_targets": fake_targets}
 
         def discriminator_loss():
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            adversarial = self.objective.discriminator_loss(real_logits, fake_logits, **targets)
-            terms = {r.name: self._regularizer_term(r, real, fake) for r in self.regularizers}
-            total = adversarial + sum(terms.values()) if terms else adversarial
-            return total, (adversarial, terms, real_logits, fake_logits)
+            real_outputs, fake_outputs = self._discriminate(real, context), self._discriminate(fake, fake_context)
+            adversarial = self.objective.discriminator_loss(real_outputs["logits"], fake_outputs["logits"], **targets)
+            terms = {r.name: self._regularizer_term(r, real, fake, context) for r in self.regularizers}
+            step = StepTensors(real, fake, real_outputs, fake_outputs, context, fake_context,
+                               self.generator, self.discriminator)
+            reported = self._term_values("d", step)
+            total = adversarial + sum(terms.values()) + self._weighted(reported)
+            return total, (adversarial, {**terms, **reported}, real_outputs["logits"], fake_outputs["logits"])
 
         variables = self.discriminator.trainable_variables
         _, aux, grads = backend.loss_gradients(discriminator_loss, variables)
@@ -154,26 +193,42 @@ class GAN(keras.Model):
         self.trackers["real_score"].update_state(ops.mean(self.objective.score(real_logits)))
         self.trackers["fake_score"].update_state(ops.mean(self.objective.score(fake_logits)))
 
-    def _generator_step(self, batch_size):
-        z = self._latents(batch_size)
-
+    def _generator_step(self, real, context):
         def generator_loss():
-            fake_logits = self.discriminator(self._noisy(self.generator(z, training=True)), training=True)
-            return self.objective.generator_loss(fake_logits), None
+            fake, fake_context = self._fakes(context, _batch_size(real))
+            fake_outputs = self._discriminate(self._noisy(fake), fake_context)
+            real_outputs = self._discriminate(real, context) if self._score_real_in_generator_step else None
+            step = StepTensors(real, fake, real_outputs, fake_outputs, context, fake_context,
+                               self.generator, self.discriminator)
+            reported = self._term_values("g", step)
+            adversarial = self.objective.generator_loss(fake_outputs["logits"])
+            return adversarial + self._weighted(reported), (adversarial, reported)
 
         variables = self.generator.trainable_variables
-        loss, _, grads = backend.loss_gradients(generator_loss, variables)
+        _, (adversarial, reported), grads = backend.loss_gradients(generator_loss, variables)
         self.g_optimizer.apply(grads, variables)
         self.trackers["g_grad_norm"].update_state(_global_norm(grads))
         if self.ema_generator is not None:
             self.ema.update()
-        self.trackers["g_loss"].update_state(loss)
+        self.trackers["g_loss"].update_state(adversarial)
+        for name, value in reported.items():
+            self.trackers[name].update_state(value)
 
-    def _regularizer_term(self, regularizer, real, fake):
+    def _term_values(self, side, step):
+        """Unweighted values of the terms contributing to `side` ("d" or "g"), keyed by metric name."""
+        method = "discriminator_loss" if side == "d" else "generator_loss"
+        return {f"{side}_{t.name}": getattr(t, method)(step) for t in self.terms if side in t.sides}
+
+    def _weighted(self, reported):
+        weights = {name: term.weight for term in self.terms for name in (f"d_{term.name}", f"g_{term.name}")}
+        return sum((weights[name] * value for name, value in reported.items()), ops.zeros(()))
+
+    def _regularizer_term(self, regularizer, real, fake, context):
+        def discriminator_fn(images):
+            return self._discriminate(images, context)["logits"]
+
         def weighted_penalty(scale):
-            penalty = regularizer.discriminator_penalty(
-                lambda x: self.discriminator(x, training=True), real, fake, self.seed_generator
-            )
+            penalty = regularizer.discriminator_penalty(discriminator_fn, real, fake, self.seed_generator)
             return ops.zeros(()) if penalty is None else regularizer.weight * scale * penalty
 
         if regularizer.every == 1:
@@ -183,14 +238,25 @@ class GAN(keras.Model):
         due = ops.equal(self.step % regularizer.every, 0)
         return ops.cond(due, lambda: weighted_penalty(float(regularizer.every)), lambda: ops.zeros(()))
 
-    def _latents(self, batch_size):
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-
     def _noisy(self, images):
         if not self.instance_noise:
             return images
         stddev = instance_noise_stddev(self.instance_noise, self.step, self.instance_noise_steps)
-        return add_instance_noise(images, stddev, self.seed_generator)
+        return keras.tree.map_structure(lambda x: add_instance_noise(x, stddev, self.seed_generator), images)
+
+
+def _batch_size(structure):
+    return ops.shape(keras.tree.flatten(structure)[0])[0]
+
+
+def _split_batch(data, parts):
+    """A batch (any structure of `[parts * b, ...]` tensors) -> `parts` batches of `b`."""
+    if parts == 1:
+        return [data]
+    # Keras passes absent targets and sample weights as None leaves (fit on plain arrays).
+    leaves = [[None] * parts if leaf is None else ops.split(leaf, parts, axis=0)
+              for leaf in keras.tree.flatten(data)]
+    return [keras.tree.pack_sequence_as(data, [leaf[i] for leaf in leaves]) for i in range(parts)]
 
 
 def _global_norm(gradients):

@@ -1,0 +1,49 @@
+"""Auxiliary terms: losses beyond the adversarial one. A new one is a file and a registry line."""
+
+from __future__ import annotations
+
+import inspect
+
+from keras_gans.errors import ConfigError, unknown_choice
+from keras_gans.trainer.terms.auxiliary_classifier import AuxiliaryClassifierLoss
+from keras_gans.trainer.terms.base import AuxiliaryTerm, StepTensors
+from keras_gans.trainer.terms.cycle_consistency import CycleConsistency
+from keras_gans.trainer.terms.feature_matching import FeatureMatching
+from keras_gans.trainer.terms.identity import IdentityMapping
+from keras_gans.trainer.terms.mutual_information import MutualInformation
+from keras_gans.trainer.terms.reconstruction import Reconstruction
+
+TERMS = {
+    "auxiliary_classifier": AuxiliaryClassifierLoss,
+    "mutual_information": MutualInformation,
+    "reconstruction": Reconstruction,
+    "cycle_consistency": CycleConsistency,
+    "identity": IdentityMapping,
+    "feature_matching": FeatureMatching,
+}
+
+
+def get_term(name: str, **kwargs) -> AuxiliaryTerm:
+    """Builds the term registered as `name`; unknown names and arguments raise a `ConfigError`."""
+    if name not in TERMS:
+        raise unknown_choice("auxiliary term", name, TERMS, ConfigError)
+    cls = TERMS[name]
+    accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    for key in kwargs:
+        if key not in accepted:
+            raise unknown_choice(f"argument for term {name!r}", key, accepted, ConfigError)
+    return cls(**kwargs)
+
+
+__all__ = [
+    "TERMS",
+    "AuxiliaryClassifierLoss",
+    "AuxiliaryTerm",
+    "CycleConsistency",
+    "FeatureMatching",
+    "IdentityMapping",
+    "MutualInformation",
+    "Reconstruction",
+    "StepTensors",
+    "get_term",
+]
