@@ -9,6 +9,9 @@ import keras
 from keras_gans.images import save_image_grid
 
 
+_DESCRIPTION = "The same fixed latent batch every time, drawn by the EMA generator when the run keeps one."
+
+
 class SampleGrid(keras.callbacks.Callback):
     """Writes `samples/step_XXXXXX.png` every `every` generator steps and at the end of training.
 
@@ -19,14 +22,18 @@ class SampleGrid(keras.callbacks.Callback):
         num_samples: images per grid (a square number fills the grid).
         every:       generator steps between grids; 0 writes only the final grid.
         seed:        seed of the fixed latent batch.
+        summary:     a `RunSummary`: each grid also goes to TensorBoard (tag `samples`), the
+                     same PNG bytes as on disk.
     """
 
-    def __init__(self, directory, num_samples=64, every=500, seed=0):
+    def __init__(self, directory, num_samples=64, every=500, seed=0, summary=None):
         super().__init__()
         self.directory = Path(directory)
         self.num_samples = int(num_samples)
         self.every = int(every)
         self.seed = seed
+        self.summary = summary
+        self._summary_step = None
         self.latents = None
         self.last_path = None
 
@@ -42,7 +49,24 @@ class SampleGrid(keras.callbacks.Callback):
         self.last_path = self.write(int(self.model.step.numpy()), name="final.png")
 
     def write(self, step, name=None):
-        images = keras.ops.convert_to_numpy(self.model.sampler(self.latents, training=False))
+        images = preview_images(self.model, self.num_samples, self.seed, self.latents)
         path = self.directory / (name or f"step_{step:06d}.png")
         save_image_grid(images, str(path))
+        # The final grid repeats the last periodic one when training ends on a multiple of `every`.
+        if self.summary is not None and step != self._summary_step:
+            self.summary.png("samples", path.read_bytes(), step, description=_DESCRIPTION)
+            self._summary_step = step
         return path
+
+
+def preview_images(model, num_samples, seed, latents=None):
+    """Samples of the GAN's `sampler` from a fixed seed, as numpy.
+
+    GANs with a `preview` method (conditional ones lay their grid out one row per class) draw
+    through it; others through the sampler on `latents` (or z drawn from `seed`).
+    """
+    if hasattr(model, "preview"):
+        return keras.ops.convert_to_numpy(model.preview(num_samples, seed=seed))
+    if latents is None:
+        latents = keras.random.normal((num_samples, model.latent_dim), seed=seed)
+    return keras.ops.convert_to_numpy(model.sampler(latents, training=False))

@@ -1,0 +1,54 @@
+"""Checkpoints every N steps, at the end, and whenever FID improves."""
+
+from __future__ import annotations
+
+import keras
+
+from keras_gans.callbacks.health import TrainingDiverged, non_finite_variables
+
+
+class CheckpointEvery(keras.callbacks.Callback):
+    """Saves the GAN's full state through a `CheckpointStore`; keeps the latest and the best by FID.
+
+    A step whose `logs` carry a lower `fid` than any before (see `QualityMetrics`) is saved even off
+    the interval and marked best. Weights are checked before each save, so a checkpoint on disk is
+    never a diverged one: a NaN weight raises `TrainingDiverged` naming the last good checkpoint.
+
+    Args:
+        store: the run's `CheckpointStore`.
+        every: generator steps between checkpoints (0: only at the end).
+        meta: extra metadata for every checkpoint (image shape, classes: what `load_run` needs).
+    """
+
+    def __init__(self, store, every=500, meta=None):
+        super().__init__()
+        self.store = store
+        self.every = int(every)
+        self.meta = dict(meta or {})
+        best = store.best()
+        self.best_fid = best.meta.get("fid") if best is not None else None
+        self.last = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.step.numpy())
+        fid = (logs or {}).get("fid")
+        improved = fid is not None and (self.best_fid is None or fid < self.best_fid)
+        if improved or (self.every and step % self.every == 0):
+            self.save(step, fid=fid, best=improved)
+
+    def on_train_end(self, logs=None):
+        if self.model.step.numpy() > 0:
+            self.save(int(self.model.step.numpy()))
+
+    def save(self, step, fid=None, best=False):
+        bad = non_finite_variables(self.model)
+        if bad:
+            latest = self.store.latest()
+            raise TrainingDiverged(step, dict(list(bad.items())[:3]), latest.path if latest else None)
+        meta = dict(self.meta, data_batches=step, **({"fid": fid} if fid is not None else {}))
+        self.last = self.store.save(self.model, step, **meta)
+        if best:
+            self.best_fid = fid
+            self.store.mark_best(self.last, fid)
+        self.store.prune()
+        return self.last
