@@ -15,9 +15,8 @@ from keras_gans.config import GANConfig, load_recipe
 from keras_gans.data import ImageDataset, load_dataset
 from keras_gans.errors import ConfigError
 from keras_gans.networks import build_networks
-from keras_gans.regularizers import get_regularizer
 from keras_gans.checkpoints.store import CheckpointStore, read_run_config, write_run_config
-from keras_gans.trainer import GAN
+from keras_gans.trainer import GAN, build_trainer
 
 STEP_LOG = "metrics.jsonl"
 
@@ -69,9 +68,12 @@ class FitResult:
     def samples_path(self):
         return self.run_dir / "samples" / "final.png"
 
-    def sample(self, num_samples=16, seed=None):
-        z = keras.random.normal((num_samples, self.latent_dim), seed=seed)
-        return keras.ops.convert_to_numpy(self.generator(z, training=False))
+    def sample(self, num_samples=16, seed=None, batch=None):
+        """Images from the sampler, drawn as the sample grids are (one row per class for
+        conditional models; image-to-image models translate the sources of a data `batch`)."""
+        if batch is None and self.model.conditioning.needs_data_for_preview:
+            batch = next(iter(self.data.dataset))
+        return keras.ops.convert_to_numpy(self.model.preview(num_samples, seed=seed, batch=batch))
 
 
 def make_optimizer(config: GANConfig, learning_rate: float):
@@ -85,21 +87,7 @@ def make_optimizer(config: GANConfig, learning_rate: float):
 def build_gan(config: GANConfig, image_shape, num_classes=None) -> GAN:
     """The compiled, untrained GAN a config describes, for data of `image_shape`."""
     generator, discriminator = build_networks(config, image_shape, num_classes)
-    regularizers = [get_regularizer(name, **(args or {})) for name, args in config.regularizers.items()]
-    model = GAN(
-        generator,
-        discriminator,
-        latent_dim=config.latent_dim,
-        objective=config.objective,
-        regularizers=regularizers,
-        d_steps=config.d_steps,
-        label_smoothing=config.label_smoothing,
-        label_flip=config.label_flip,
-        instance_noise=config.instance_noise,
-        instance_noise_steps=config.instance_noise_steps or config.steps,
-        ema_decay=config.ema_decay,
-        seed=config.seed,
-    )
+    model = build_trainer(config, generator, discriminator, image_shape, num_classes)
     model.compile(
         g_optimizer=make_optimizer(config, config.g_lr),
         d_optimizer=make_optimizer(config, config.d_lr),
@@ -215,7 +203,8 @@ def fit(
 def _watchers(config, source, data, run_dir, summary, start) -> list:
     """The run's callbacks, in the order `keras_gans.callbacks` explains (health first)."""
     store = CheckpointStore(run_dir)
-    watchers = [cb.TrainingHealth(store, summary, real_images=_real_batch(data), every=config.log_every,
+    first_batch = _first_batch(data)
+    watchers = [cb.TrainingHealth(store, summary, real_images=_real_images(first_batch), every=config.log_every,
                                   seed=config.seed or 0)]
     if config.fid_every:
         watchers.append(cb.QualityMetrics(lambda: _reference(config, source), config.fid_every,
@@ -229,7 +218,8 @@ def _watchers(config, source, data, run_dir, summary, start) -> list:
         hparams = cb.flat_hparams({k: v for k, v in config.to_dict().items() if k not in ("description", "paper")})
         watchers.append(cb.TensorBoardLogger(summary, config.log_every, hparams, trial_id=run_dir.name))
     return watchers + [
-        cb.SampleGrid(run_dir / "samples", every=config.sample_every, seed=config.seed or 0, summary=summary),
+        cb.SampleGrid(run_dir / "samples", every=config.sample_every, seed=config.seed or 0, summary=summary,
+                      batch=first_batch),
         cb.StopAtStep(config.steps),
         cb.StepLog(run_dir / STEP_LOG, start_step=start.step if start else 0),
     ]
@@ -269,9 +259,12 @@ def _resume_source(config: GANConfig, dataset):
     return config.dataset
 
 
-def _real_batch(data: ImageDataset) -> np.ndarray:
+def _first_batch(data: ImageDataset):
     # A separate iterator: the one Keras trains from is not advanced.
-    batch = next(iter(data.dataset))
+    return next(iter(data.dataset))
+
+
+def _real_images(batch) -> np.ndarray:
     return np.asarray(batch[0] if isinstance(batch, (tuple, list)) else batch)
 
 

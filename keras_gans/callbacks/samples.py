@@ -24,21 +24,20 @@ class SampleGrid(keras.callbacks.Callback):
         seed:        seed of the fixed latent batch.
         summary:     a `RunSummary`: each grid also goes to TensorBoard (tag `samples`), the
                      same PNG bytes as on disk.
+        batch:       a fixed data batch, for models whose previews translate real images
+                     (pix2pix, CycleGAN).
     """
 
-    def __init__(self, directory, num_samples=64, every=500, seed=0, summary=None):
+    def __init__(self, directory, num_samples=64, every=500, seed=0, summary=None, batch=None):
         super().__init__()
         self.directory = Path(directory)
         self.num_samples = int(num_samples)
         self.every = int(every)
         self.seed = seed
         self.summary = summary
+        self.batch = batch
         self._summary_step = None
-        self.latents = None
         self.last_path = None
-
-    def on_train_begin(self, logs=None):
-        self.latents = keras.random.normal((self.num_samples, self.model.latent_dim), seed=self.seed)
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.step.numpy())
@@ -49,9 +48,9 @@ class SampleGrid(keras.callbacks.Callback):
         self.last_path = self.write(int(self.model.step.numpy()), name="final.png")
 
     def write(self, step, name=None):
-        images = preview_images(self.model, self.num_samples, self.seed, self.latents)
+        images = preview_images(self.model, self.num_samples, self.seed, self.batch)
         path = self.directory / (name or f"step_{step:06d}.png")
-        save_image_grid(images, str(path))
+        save_image_grid(images, str(path), rows=self.model.conditioning.preview_rows(len(images)))
         # The final grid repeats the last periodic one when training ends on a multiple of `every`.
         if self.summary is not None and step != self._summary_step:
             self.summary.png("samples", path.read_bytes(), step, description=_DESCRIPTION)
@@ -59,14 +58,9 @@ class SampleGrid(keras.callbacks.Callback):
         return path
 
 
-def preview_images(model, num_samples, seed, latents=None):
-    """Samples of the GAN's `sampler` from a fixed seed, as numpy.
-
-    GANs with a `preview` method (conditional ones lay their grid out one row per class) draw
-    through it; others through the sampler on `latents` (or z drawn from `seed`).
-    """
-    if hasattr(model, "preview"):
-        return keras.ops.convert_to_numpy(model.preview(num_samples, seed=seed))
-    if latents is None:
-        latents = keras.random.normal((num_samples, model.latent_dim), seed=seed)
-    return keras.ops.convert_to_numpy(model.sampler(latents, training=False))
+def preview_images(model, num_samples, seed, batch=None):
+    """The GAN's preview from a fixed seed, as numpy: its sampler on the same latents each time
+    (one row per class for conditional models; translations of `batch` for image-to-image ones)."""
+    if batch is None and model.conditioning.needs_data_for_preview:
+        raise ValueError(f"{type(model.conditioning).__name__} previews translate real images: pass a data batch.")
+    return keras.ops.convert_to_numpy(model.preview(num_samples, seed=seed, batch=batch))
