@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_gans.errors import ConfigError
 from keras_gans.exporting import SEED_SIGNATURE, export_generator, read_provenance
 
 LATENT = 8
@@ -264,6 +265,6 @@ def test_export_cli_writes_the_next_version(tmp_path):
         assert args.func(args) == 0
         assert (tmp_path / "export" / "g" / expected / "saved_model.pb").is_file()
     assert read_provenance(tmp_path / "export" / "g" / "2")["step"] == 5
-    with pytest.raises(SystemExit, match="needs keras_gans checkpoints"):
+    with pytest.raises(ConfigError, match="is not a keras_gans run directory"):
         args = parser.parse_args(["export", str(tmp_path), "--name", "g"])
         args.func(args)

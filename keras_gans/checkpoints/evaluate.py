@@ -96,3 +96,35 @@ def evaluate_run(run_dir, metrics=("fid", "kid"), num_samples=None, checkpoint="
 
 def _is_path(name: str) -> bool:
     return name not in DATASETS and os.path.exists(os.path.expanduser(name))
+
+
+def evaluate(run_or_generator, dataset=None, metrics=("fid", "kid"), num_samples=None, extractor=None,
+             latent_dim=None, batch_size: int = 100) -> dict:
+    """Scores a run folder or a generator against real data.
+
+    Args:
+        run_or_generator: a run folder written by `keras_gans.fit` (its latest checkpoint), or a
+            generator (any callable z [N, latent_dim] -> images in [-1, 1]).
+        dataset: the real data; a run's own dataset by default, required for a generator.
+        metrics: names from `keras_gans.metrics.METRICS` ("fid", "kid", "is", "precision_recall").
+        num_samples: generated and real images (default: a run's `fid_samples`, else 2000).
+        extractor: a `FeatureExtractor`; default the Fashion-MNIST classifier for fashion_mnist,
+            InceptionV3 (ImageNet weights) elsewhere.
+
+    Returns:
+        {metric: {value..., "extractor", "num_samples", "reference_split", ...}}; FID also carries
+        its real-data floor.
+
+    Example:
+        >>> keras_gans.evaluate("runs/demo", metrics=["fid", "kid"], num_samples=2000)
+    """
+    if isinstance(run_or_generator, (str, os.PathLike)):
+        return evaluate_run(run_or_generator, metrics=metrics, num_samples=num_samples, dataset=dataset,
+                            extractor=extractor, batch_size=batch_size)
+    if dataset is None:
+        raise DataError("Evaluating a generator needs the real data: evaluate(generator, dataset='fashion_mnist').")
+    num_samples = int(num_samples or 2000)
+    extractor = extractor or extractor_for(dataset if isinstance(dataset, str) else "")
+    real = reference_statistics(dataset, extractor, num_samples, batch_size=batch_size)
+    return evaluate_generator(run_or_generator, real, metrics=metrics, num_samples=num_samples,
+                              extractor=extractor, batch_size=batch_size, latent_dim=latent_dim)

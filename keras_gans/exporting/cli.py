@@ -1,43 +1,17 @@
-"""`keras-gans export`: the CLI seam for exporting a run's generator."""
+"""`keras-gans export`: a run folder (or a `.keras` generator) -> export/NAME/VERSION/."""
 
 from __future__ import annotations
 
 import json
 
 
-def load_source(path: str):
-    """(generator, info) for what `keras-gans export` was given.
-
-    THE SEAM for RUN_DIR: once checkpoints exist, this loads the run's (EMA) generator and fills
-    `info` with "latent_dim", "num_classes" and "provenance" (recipe, dataset, step, metrics).
-    Until then it accepts a saved Keras generator (`.keras` file).
-    """
-    import keras
-
-    if str(path).endswith(".keras"):
-        return keras.saving.load_model(path, compile=False), {}
-    raise SystemExit(
-        f"Cannot export {path}: reading training runs needs keras_gans checkpoints; "
-        "pass a saved generator (.keras file) for now."
-    )
-
-
 def _export(args) -> int:
-    from keras_gans.exporting.saved_model import export_generator
+    from keras_gans.exporting.run import export
 
-    generator, info = load_source(args.run_dir)
-    provenance = dict(info.get("provenance", {}))
-    if args.provenance:
-        provenance.update(json.loads(args.provenance))
-    path = export_generator(
-        generator,
-        name=args.name,
-        base=args.base,
-        version=args.version,
-        latent_dim=info.get("latent_dim"),
-        num_classes=info.get("num_classes", args.num_classes),
-        provenance=provenance,
-    )
+    extra = {"num_classes": args.num_classes} if args.num_classes and str(args.run_dir).endswith(".keras") else {}
+    path = export(args.run_dir, name=args.name, base=args.base, version=args.version,
+                  checkpoint=args.checkpoint, direction=args.direction,
+                  provenance=json.loads(args.provenance) if args.provenance else None, **extra)
     print(path)
     return 0
 
@@ -52,4 +26,6 @@ def register(subparsers) -> None:
     p.add_argument("--num-classes", type=int, default=None,
                    help="for conditional generators given as .keras files")
     p.add_argument("--provenance", default=None, help="extra provenance as a JSON object")
+    p.add_argument("--checkpoint", default="latest", help='"latest", "best" (lowest FID) or a step')
+    p.add_argument("--direction", default="a_to_b", help="CycleGAN: a_to_b or b_to_a")
     p.set_defaults(func=_export)

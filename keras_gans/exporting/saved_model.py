@@ -74,6 +74,21 @@ def _latents_from_seeds(seed, latent_dim: int):
     return tf.map_fn(draw, seed, fn_output_signature=tf.TensorSpec([latent_dim], tf.float32))
 
 
+def _build_translation_archive(generator, source_shape):
+    """Image-to-image generators (pix2pix, one CycleGAN direction): `image` -> `images`."""
+
+    def translate(image):
+        image = _reject_non_finite(image, "image must be finite")
+        images = tf.cast(generator(image, training=False), tf.float32)
+        return {"images": images, **_seed_outputs(images)}
+
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    spec = tf.TensorSpec([None, *source_shape], tf.float32, name="image")
+    archive.add_endpoint(DEFAULT_SIGNATURE, translate, input_signature=[spec])
+    return archive
+
+
 def _build_archive(generator, latent_dim: int, num_classes: int | None):
     conditional = num_classes is not None
 
@@ -121,17 +136,20 @@ def _seed_outputs(images):
     return {"images_uint8": uint8, "images_png_bytes": png}
 
 
-def _write_warmup(path: Path, name: str, latent_dim: int, num_classes: int | None) -> None:
+def _generation_warmup(latent_dim: int, num_classes: int | None) -> dict:
     rng = np.random.default_rng(0)
     label = {"label": np.zeros([WARMUP_BATCH], np.int64)} if num_classes else {}
-    requests = {
-        DEFAULT_SIGNATURE: {"z": rng.standard_normal([WARMUP_BATCH, latent_dim]).astype("float32")},
-        SEED_SIGNATURE: {"seed": np.arange(WARMUP_BATCH, dtype=np.int64)},
+    return {
+        DEFAULT_SIGNATURE: {"z": rng.standard_normal([WARMUP_BATCH, latent_dim]).astype("float32"), **label},
+        SEED_SIGNATURE: {"seed": np.arange(WARMUP_BATCH, dtype=np.int64), **label},
     }
+
+
+def _write_warmup(path: Path, name: str, requests: dict) -> None:
+    """TF Serving replays these {signature: {input: array}} requests before serving a version."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tf.io.TFRecordWriter(str(path)) as writer:
         for signature, inputs in requests.items():
-            inputs = {**inputs, **label}
             protos = {k: tf.make_tensor_proto(v).SerializeToString() for k, v in inputs.items()}
             writer.write(warmup.prediction_log(name, signature, protos))
 
@@ -149,6 +167,7 @@ def export_generator(
     version: int | None = None,
     latent_dim: int | None = None,
     num_classes: int | None = None,
+    source_shape: tuple | None = None,
     provenance: dict | None = None,
 ) -> Path:
     """Writes `base/name/version/`, a SavedModel that TF Serving loads with the tag `serve`.
@@ -167,6 +186,9 @@ def export_generator(
         version: integer version; default is one more than the newest existing version.
         latent_dim: defaults to the generator's input width.
         num_classes: set for conditional generators (adds the `label` input).
+        source_shape: (H, W, C) of the input images of an image-to-image generator; the export
+            then has one signature, `serving_default`: `image` float32 [batch, H, W, C] in
+            [-1, 1] -> `images` (float32), `images_uint8` and `images_png_bytes`.
         provenance: JSON-serializable facts about the run (recipe, dataset, step, metrics).
     Returns:
         The path of the written version folder.
@@ -184,14 +206,19 @@ def export_generator(
             f"{target} already exists; refusing to overwrite a served version. "
             f"Pick another --version or leave it out to use {_next_version(model_dir)}."
         )
-    latent_dim = int(latent_dim) if latent_dim is not None else _infer_latent_dim(generator)
+    translation = source_shape is not None
+    if translation:
+        source_shape = tuple(int(d) for d in source_shape)
+    else:
+        latent_dim = int(latent_dim) if latent_dim is not None else _infer_latent_dim(generator)
 
     record = {
         "name": name,
         "version": int(version),
         "latent_dim": latent_dim,
         "num_classes": num_classes,
-        "signatures": [DEFAULT_SIGNATURE, SEED_SIGNATURE],
+        "source_shape": list(source_shape) if translation else None,
+        "signatures": [DEFAULT_SIGNATURE] if translation else [DEFAULT_SIGNATURE, SEED_SIGNATURE],
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,
         "dtype_policy": str(getattr(generator, "dtype_policy", None)),
@@ -203,12 +230,19 @@ def export_generator(
     # mkdtemp makes the folder owner-only; a TF Serving container often runs as another user.
     staging.chmod(0o755)
     try:
-        archive = _build_archive(generator, latent_dim, num_classes)
+        if translation:
+            archive = _build_translation_archive(generator, source_shape)
+        else:
+            archive = _build_archive(generator, latent_dim, num_classes)
         archive.write_out(str(staging), verbose=False)
         extra = staging / "assets.extra"
         extra.mkdir(exist_ok=True)
         (extra / PROVENANCE_FILENAME).write_text(json.dumps(record, indent=2, default=str) + "\n")
-        _write_warmup(extra / warmup.WARMUP_FILENAME, name, latent_dim, num_classes)
+        if translation:
+            _write_warmup(extra / warmup.WARMUP_FILENAME, name,
+                          {DEFAULT_SIGNATURE: {"image": np.zeros([WARMUP_BATCH, *source_shape], np.float32)}})
+        else:
+            _write_warmup(extra / warmup.WARMUP_FILENAME, name, _generation_warmup(latent_dim, num_classes))
         try:
             os.rename(staging, target)
         except OSError as err:  # another exporter won the race for this version number

@@ -11,7 +11,7 @@ import os
 def _generator(run_dir):
     # One seam for "RUN_DIR -> generator": the export command's loader, which learns to read
     # training runs when checkpoints land.
-    from keras_gans.exporting.cli import load_source
+    from keras_gans.exporting.run import load_source
 
     return load_source(run_dir)[0]
 
