@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 DEMO_RUN := runs/demo
-DEMO_STEPS ?= 1500
+DEMO_STEPS ?= 2000
 DEMO_PORT ?= 8501
 
 .PHONY: setup data demo test test-fast benchmark clean
@@ -38,7 +38,7 @@ demo: setup
 	$(BIN)/keras-gans train dcgan --dataset fashion_mnist --steps $(DEMO_STEPS) --seed 0 \
 		--set batch_size=64 --set generator_width=32 --set discriminator_width=32 \
 		--run-dir $(DEMO_RUN)
-	$(BIN)/python -m keras_gans.demo_serve $(DEMO_RUN) --port $(DEMO_PORT)
+	$(BIN)/python serving/demo_roundtrip.py $(DEMO_RUN) --name fashion_dcgan --port $(DEMO_PORT)
 
 test: setup
 	$(BIN)/python -m pytest -q -rs --durations=15
