@@ -36,7 +36,7 @@ data:
 
 demo: setup
 	$(BIN)/keras-gans train dcgan --dataset fashion_mnist --steps $(DEMO_STEPS) --seed 0 \
-		--set batch_size=64 --set generator_width=32 --set discriminator_width=32 \
+		--set batch_size=64 --set generator_width=64 --set discriminator_width=32 \
 		--run-dir $(DEMO_RUN)
 	$(BIN)/python serving/demo_roundtrip.py $(DEMO_RUN) --name fashion_dcgan --port $(DEMO_PORT)
 

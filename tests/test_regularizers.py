@@ -217,3 +217,8 @@ def test_unknown_name_or_argument_is_a_helpful_error():
 def test_invalid_values_are_config_errors(build):
     with pytest.raises(ConfigError):
         build()
+
+
+def test_only_penalties_report_a_loss_term():
+    assert GradientPenalty().adds_penalty and R1Penalty().adds_penalty and R2Penalty().adds_penalty
+    assert not WeightClipping().adds_penalty

@@ -44,6 +44,11 @@ class Regularizer:
         """
         return None
 
+    @property
+    def adds_penalty(self) -> bool:
+        """Whether this regularizer adds a loss term (and so a metric), or only acts after updates."""
+        return type(self).discriminator_penalty is not Regularizer.discriminator_penalty
+
     def after_discriminator_update(self, discriminator):
         """Hook run after each discriminator optimizer step (e.g. to project weights)."""
         # An explicit body: AutoGraph cannot convert a function made of a docstring alone.

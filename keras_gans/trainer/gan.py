@@ -105,7 +105,8 @@ class GAN(keras.Model):
         self._score_real_in_generator_step = any(term.needs_real_outputs for term in self.terms)
 
         term_names = [f"{side}_{term.name}" for term in self.terms for side in term.sides]
-        names = ["d_loss", "g_loss", *[r.name for r in self.regularizers], *term_names,
+        penalties = [r.name for r in self.regularizers if r.adds_penalty]
+        names = ["d_loss", "g_loss", *penalties, *term_names,
                  "real_score", "fake_score", "d_grad_norm", "g_grad_norm"]
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
@@ -172,7 +173,8 @@ class GAN(keras.Model):
         def discriminator_loss():
             real_outputs, fake_outputs = self._discriminate(real, context), self._discriminate(fake, fake_context)
             adversarial = self.objective.discriminator_loss(real_outputs["logits"], fake_outputs["logits"], **targets)
-            terms = {r.name: self._regularizer_term(r, real, fake, context) for r in self.regularizers}
+            terms = {r.name: self._regularizer_term(r, real, fake, context)
+                     for r in self.regularizers if r.adds_penalty}
             step = StepTensors(real, fake, real_outputs, fake_outputs, context, fake_context,
                                self.generator, self.discriminator)
             reported = self._term_values("d", step)
@@ -229,7 +231,7 @@ class GAN(keras.Model):
 
         def weighted_penalty(scale):
             penalty = regularizer.discriminator_penalty(discriminator_fn, real, fake, self.seed_generator)
-            return ops.zeros(()) if penalty is None else regularizer.weight * scale * penalty
+            return regularizer.weight * scale * penalty
 
         if regularizer.every == 1:
             return weighted_penalty(1.0)
