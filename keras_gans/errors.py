@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import inspect
+from collections.abc import Iterable, Mapping
 
 
 class ConfigError(ValueError):
@@ -36,3 +37,19 @@ def check_choice(kind: str, value: str, choices: Iterable[str], error=ValueError
     if value not in choices:
         raise unknown_choice(kind, value, choices, error)
     return value
+
+
+def build_registered(kind: str, registry: Mapping, name: str, arguments: dict):
+    """`registry[name](**arguments)`, with unknown names and arguments named as `ConfigError`s.
+
+    Checking the arguments against the constructor's signature up front turns a typo in a recipe
+    (`regularizers.r1.weight` for `gamma`) into an error that names the accepted arguments.
+    """
+    if name not in registry:
+        raise unknown_choice(kind, name, registry, ConfigError)
+    cls = registry[name]
+    accepted = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "args", "kwargs")]
+    for key in arguments:
+        if key not in accepted:
+            raise unknown_choice(f"argument for {kind} {name!r}", key, accepted, ConfigError)
+    return cls(**arguments)

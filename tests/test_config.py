@@ -73,7 +73,7 @@ def test_dotted_overrides_reach_regularizer_arguments():
         ("dcgan", {"regularizers": {"r3": {}}}, "Did you mean 'r1'|Valid choices"),
         ("dcgan", {"d_steps": 0}, "d_steps must be a positive integer"),
         ("dcgan", {"optimizer": "adamw"}, "Did you mean 'adam'"),
-        ("dcgan", {"networks": "resnet"}, "Valid choices: dcgan, mlp"),
+        ("dcgan", {"networks": "stylegan"}, "Valid choices: dcgan, mlp"),
     ],
 )
 def test_invalid_combinations_are_rejected_with_a_reason(recipe, overrides, message):

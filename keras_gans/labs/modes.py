@@ -16,10 +16,10 @@ import numpy as np
 
 from keras_gans.config import load_recipe
 from keras_gans.errors import ConfigError
+from keras_gans.fitting import make_optimizer
 from keras_gans.labs.toy import GaussianMixture2D, get_distribution
 from keras_gans.networks import MLPDiscriminator, MLPGenerator
-from keras_gans.regularizers import get_regularizer
-from keras_gans.trainer import GAN
+from keras_gans.trainer import build_trainer
 
 DEFAULT_RECIPES = ("gan", "wgan_gp", "r1")
 
@@ -38,40 +38,22 @@ class LabRun:
         return self.metrics[-1]
 
 
-def _optimizer(config, lr):
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(lr, beta_1=config.beta_1, beta_2=config.beta_2)
-    if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(lr)
-    return keras.optimizers.SGD(lr)
-
-
 def build_toy_gan(recipe, *, latent_dim=16, units=(128, 128), lr=1e-3, steps=1000, seed=0, **overrides):
-    """A `GAN` for 2-D points with `recipe`'s objective, regularizers and schedule.
+    """A `GAN` for 2-D points with `recipe`'s objective, regularizers, schedule and tricks.
 
+    The networks are small MLPs for points instead of the recipe's, one learning rate serves every
+    recipe and the EMA generator is off: the lab compares objectives, not architectures.
     `overrides` are applied to the recipe (e.g. `regularizers={"r1": {"gamma": 1.0}}`).
     Seeds Keras globally (`keras.utils.set_random_seed`) so the weights repeat run to run.
     """
-    config = load_recipe(recipe, **overrides)
+    config = load_recipe(recipe, **overrides).replace(
+        latent_dim=latent_dim, g_lr=lr, d_lr=lr, steps=steps, seed=seed, ema_decay=0.0)
     keras.utils.set_random_seed(seed)
     generator = MLPGenerator(latent_dim, (2,), units=units, output_activation=None)
     # No dropout: the lab asks what the objective does, and the toy critic is small already.
     discriminator = MLPDiscriminator(units=units, dropout=0.0, spectral_norm=config.spectral_norm)
-    regularizers = [get_regularizer(name, **(args or {})) for name, args in config.regularizers.items()]
-    gan = GAN(
-        generator,
-        discriminator,
-        latent_dim=latent_dim,
-        objective=config.objective,
-        regularizers=regularizers,
-        d_steps=config.d_steps,
-        label_smoothing=config.label_smoothing,
-        label_flip=config.label_flip,
-        instance_noise=config.instance_noise,
-        instance_noise_steps=config.instance_noise_steps or steps,
-        seed=seed,
-    )
-    gan.compile(g_optimizer=_optimizer(config, lr), d_optimizer=_optimizer(config, lr))
+    gan = build_trainer(config, generator, discriminator, (2,))
+    gan.compile(g_optimizer=make_optimizer(config, lr), d_optimizer=make_optimizer(config, lr))
     return gan
 
 

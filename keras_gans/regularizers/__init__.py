@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
-
-from keras_gans.errors import ConfigError, unknown_choice
+from keras_gans.errors import build_registered
 from keras_gans.regularizers.base import Regularizer
 from keras_gans.regularizers.gradient_penalty import GradientPenalty
 from keras_gans.regularizers.r1 import R1Penalty
@@ -25,14 +23,7 @@ def get_regularizer(name: str, **kwargs) -> Regularizer:
     An unknown name or argument raises a `ConfigError` naming the valid choices and the closest
     match, e.g. `get_regularizer("r1", weight=5)` points out that R1 takes `gamma`.
     """
-    if name not in REGULARIZERS:
-        raise unknown_choice("regularizer", name, REGULARIZERS, ConfigError)
-    cls = REGULARIZERS[name]
-    accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    for key in kwargs:
-        if key not in accepted:
-            raise unknown_choice(f"argument for regularizer {name!r}", key, accepted, ConfigError)
-    return cls(**kwargs)
+    return build_registered("regularizer", REGULARIZERS, name, kwargs)
 
 
 __all__ = [

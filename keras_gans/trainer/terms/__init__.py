@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
-
-from keras_gans.errors import ConfigError, unknown_choice
+from keras_gans.errors import build_registered
 from keras_gans.trainer.terms.auxiliary_classifier import AuxiliaryClassifierLoss
 from keras_gans.trainer.terms.base import AuxiliaryTerm, StepTensors
 from keras_gans.trainer.terms.cycle_consistency import CycleConsistency
@@ -25,14 +23,7 @@ TERMS = {
 
 def get_term(name: str, **kwargs) -> AuxiliaryTerm:
     """Builds the term registered as `name`; unknown names and arguments raise a `ConfigError`."""
-    if name not in TERMS:
-        raise unknown_choice("auxiliary term", name, TERMS, ConfigError)
-    cls = TERMS[name]
-    accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    for key in kwargs:
-        if key not in accepted:
-            raise unknown_choice(f"argument for term {name!r}", key, accepted, ConfigError)
-    return cls(**kwargs)
+    return build_registered("auxiliary term", TERMS, name, kwargs)
 
 
 __all__ = [
