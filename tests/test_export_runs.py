@@ -82,3 +82,22 @@ def test_load_and_evaluate_a_run(runs):
     assert generator is not None
     images = generator(keras.random.normal((2, 16)), training=False)
     assert tuple(images.shape) == (2, 28, 28, 1)
+
+
+def test_a_trained_run_served_over_rest_matches_keras(runs, tmp_path):
+    from keras_gans.serving import Client
+    from keras_gans.serving.server import LocalServer
+
+    result = runs["cgan"]
+    keras_gans.export(result.run_dir, name="cgan", base=tmp_path)
+    z = np.random.default_rng(3).normal(size=(2, 16)).astype("float32")
+    labels = np.array([2, 8])
+    expected = keras.ops.convert_to_numpy(result.model.sampler([z, labels.astype("int32")], training=False))
+    with LocalServer(tmp_path, port=0) as server:
+        client = Client(server.url, "cgan")
+        for format in ("row", "columnar"):
+            np.testing.assert_allclose(client.predict(z, label=labels, format=format), expected, atol=1e-5)
+            seeded = client.generate_from_seed([4, 4], label=[1, 1], format=format)
+            np.testing.assert_array_equal(seeded["images"][0], seeded["images"][1])
+            decoded = tf.io.decode_png(seeded["png"][0]).numpy()
+            np.testing.assert_array_equal(decoded, seeded["images"][0])
