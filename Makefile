@@ -13,8 +13,17 @@ DEMO_PORT ?= 8501
 
 setup: $(VENV)/.installed data
 
+# Debian's python3 ships venv without ensurepip; python3-venv adds it.
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+		rm -rf $(VENV); \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
+			&& $(PYTHON) -m venv $(VENV); \
+		else \
+			echo "'$(PYTHON) -m venv' failed: install venv support (Debian/Ubuntu: sudo apt-get install python3-venv)."; \
+			exit 1; \
+		fi; }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
