@@ -6,9 +6,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pytest  # noqa: E402
 
 # Small networks and batches: the recipes' objectives, regularizers and schedules stay as the
-# papers give them, while a test step costs milliseconds on a 2-core CI machine.
+# papers give them, while a test step costs milliseconds on a 2-core CI machine. Without XLA: its
+# compile time dominates runs this short (test_trainer.py checks every recipe under XLA too).
 TINY = {"batch_size": 16, "generator_width": 8, "discriminator_width": 8,
-        "generator_units": [32], "discriminator_units": [32], "latent_dim": 16}
+        "generator_units": [32], "discriminator_units": [32], "latent_dim": 16, "jit_compile": False}
 
 
 @pytest.fixture
