@@ -59,7 +59,9 @@ def fit_per_step(recipe, tmp_path, tiny, steps=4, **overrides):
                           verbose=0, **settings)
 
 
-def test_same_seed_repeats_the_same_losses(tiny, tmp_path):
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_same_seed_repeats_the_same_losses(jit_compile, tiny, tmp_path):
+    tiny["jit_compile"] = jit_compile
     first = per_step_history(fit_per_step("wgan_gp", tmp_path / "a", tiny, seed=7))
     second = per_step_history(fit_per_step("wgan_gp", tmp_path / "b", tiny, seed=7))
     other = per_step_history(fit_per_step("wgan_gp", tmp_path / "c", tiny, seed=8))
