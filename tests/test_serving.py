@@ -20,27 +20,9 @@ from keras_gans.serving import client as client_module
 from keras_gans.serving import loadtest, server
 from keras_gans.serving.server import LocalServer
 
-LATENT = 8
+from export_helpers import LATENT, seeded_latents, tiny_generator  # noqa: E402
 MAX_BATCH = 16
 MAX_BYTES = 64 * 1024
-
-
-def tiny_generator(seed: int) -> keras.Model:
-    """Dense -> Reshape -> tanh: 8x8x1 images from an 8-d latent; untrained is enough here."""
-    init = keras.initializers.GlorotUniform(seed=seed)
-    return keras.Sequential([
-        keras.Input((LATENT,)),
-        keras.layers.Dense(64, kernel_initializer=init, activation="tanh"),
-        keras.layers.Reshape((8, 8, 1)),
-    ])
-
-
-def seeded_latents(seeds) -> np.ndarray:
-    """The seed signature's contract: z_i = stateless_normal(seed=[seed_i, 0])."""
-    return np.stack([
-        tf.random.stateless_normal([LATENT], seed=tf.constant([s, 0], tf.int64)).numpy()
-        for s in seeds
-    ])
 
 
 @pytest.fixture(scope="module")
