@@ -18,6 +18,7 @@ from keras_gans.errors import ConfigError, closest, unknown_choice
 
 CONFIG_DIR = Path(os.environ.get("KERAS_GANS_CONFIGS", Path(__file__).resolve().parent.parent / "configs"))
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 @dataclasses.dataclass
@@ -70,6 +71,11 @@ class GANConfig:
     # XLA: measured 1.7x more images/s for the DCGAN step on the 2-core CPU (TF 2.21), and every
     # recipe trains under it; `benchmarks/train_throughput.py` re-measures on your device.
     jit_compile: bool = True
+    # Devices and precision: data parallel over every visible device (MirroredStrategy on
+    # TensorFlow, MultiWorkerMirroredStrategy from TF_CONFIG; DataParallel on JAX), and Keras's
+    # mixed-precision policies (float32 variables; exports are float32 whatever the run used).
+    distributed: bool = False
+    precision: str = "float32"                   # "float32" | "mixed_float16" | "mixed_bfloat16"
     # ---- Conditional, self-attention and image-to-image models (issue 5; see trainer/factory.py).
     conditioning: str = "none"                   # "none" | "class" | "codes" | "paired" | "unpaired"
     class_head: str = "projection"               # conditioning=class: "projection" (cGAN) | "auxiliary" (AC-GAN)
@@ -126,6 +132,7 @@ class GANConfig:
         _check_in("generator_norm", self.generator_norm, NORMALIZATIONS)
         _check_in("discriminator_norm", self.discriminator_norm, NORMALIZATIONS)
         _check_in("optimizer", self.optimizer, OPTIMIZERS)
+        _check_in("precision", self.precision, PRECISIONS)
         for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch",
                      "generator_width", "discriminator_width"):
             if getattr(self, name) < 1:

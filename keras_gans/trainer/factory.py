@@ -94,5 +94,6 @@ def build_trainer(config, generator, discriminator, image_shape, num_classes=Non
         instance_noise=config.instance_noise,
         instance_noise_steps=config.instance_noise_steps or config.steps,
         ema_decay=config.ema_decay,
+        log_every=config.log_every,
         seed=config.seed,
     )
