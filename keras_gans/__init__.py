@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _API = {
     "fit": "keras_gans.fitting",
     "FitResult": "keras_gans.fitting",
-    "build_gan": "keras_gans.fitting",
+    "build_gan": "keras_gans.assembly",
     "GANConfig": "keras_gans.config",
     "load_recipe": "keras_gans.config",
     "available_recipes": "keras_gans.config",

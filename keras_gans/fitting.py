@@ -11,12 +11,12 @@ import keras
 import numpy as np
 
 from keras_gans import callbacks as cb
+from keras_gans.assembly import build_gan, set_learning_rates
 from keras_gans.config import GANConfig, load_recipe
 from keras_gans.data import ImageDataset, load_dataset
 from keras_gans.errors import ConfigError
-from keras_gans.networks import build_networks
 from keras_gans.checkpoints.store import CheckpointStore, read_run_config, write_run_config
-from keras_gans.trainer import GAN, build_trainer
+from keras_gans.trainer import GAN
 
 STEP_LOG = "metrics.jsonl"
 
@@ -74,33 +74,6 @@ class FitResult:
         if batch is None and self.model.conditioning.needs_data_for_preview:
             batch = next(iter(self.data.dataset))
         return keras.ops.convert_to_numpy(self.model.preview(num_samples, seed=seed, batch=batch))
-
-
-def make_optimizer(config: GANConfig, learning_rate: float):
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
-    if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate)
-    return keras.optimizers.SGD(learning_rate, momentum=config.beta_1)
-
-
-def build_gan(config: GANConfig, image_shape, num_classes=None) -> GAN:
-    """The compiled, untrained GAN a config describes, for data of `image_shape`."""
-    generator, discriminator = build_networks(config, image_shape, num_classes)
-    model = build_trainer(config, generator, discriminator, image_shape, num_classes)
-    model.compile(
-        g_optimizer=make_optimizer(config, config.g_lr),
-        d_optimizer=make_optimizer(config, config.d_lr),
-        jit_compile=config.jit_compile,
-    )
-    return model
-
-
-def set_learning_rates(model: GAN, config: GANConfig) -> None:
-    """The config's rates, after a checkpoint restored the ones it was saved with: a run resumed
-    with `g_lr`/`d_lr` overrides trains on at the new rates."""
-    model.g_optimizer.learning_rate.assign(config.g_lr)
-    model.d_optimizer.learning_rate.assign(config.d_lr)
 
 
 def resolve_config(recipe="dcgan", dataset=None, **overrides) -> tuple[GANConfig, object]:
