@@ -50,9 +50,10 @@ def unit_graph() -> dict:
     """unit -> {unit it imports: the first file that does}."""
     graph = {}
     for path in sorted(ROOT.rglob("*.py")):
-        source = unit_of(".".join(("keras_gans", *path.relative_to(ROOT).with_suffix("").parts)))
+        parts = [p for p in path.relative_to(ROOT).with_suffix("").parts if p != "__init__"]
+        source = unit_of(".".join(("keras_gans", *parts)))
         if source is None:
-            continue  # keras_gans/__init__.py loads its API lazily by name
+            continue  # keras_gans/__init__.py: the package root, loading its API lazily by name
         for target in map(unit_of, imports_of(path)):
             if target not in (None, source):
                 graph.setdefault(source, {}).setdefault(target, path.relative_to(ROOT.parent))
