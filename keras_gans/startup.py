@@ -60,8 +60,15 @@ class _QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
 
 
 def quiet_tensorflow_startup() -> None:
-    """Installs the quiet import, unless TensorFlow is loaded already or its logs are wanted."""
-    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2") in ("", "0"):
+    """Installs the quiet import, unless TensorFlow's logs are wanted. When TensorFlow was
+    imported first (`import keras` before `import keras_gans`) its import lines are out already;
+    its device discovery still runs quietly here."""
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2") in ("", "0"):
         return
-    if not any(isinstance(f, _QuietTensorFlowFinder) for f in sys.meta_path):
+    tensorflow = sys.modules.get("tensorflow")
+    if tensorflow is not None:
+        if hasattr(tensorflow, "config"):  # not while TensorFlow itself is being imported
+            with muted_stderr():
+                tensorflow.config.list_physical_devices()
+    elif not any(isinstance(f, _QuietTensorFlowFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _QuietTensorFlowFinder())

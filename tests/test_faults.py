@@ -143,8 +143,8 @@ def test_a_run_folder_turning_read_only_names_the_file_and_the_last_checkpoint(t
                            checkpoint_every=2, callbacks=[turn_read_only], **QUIET, **tiny)
     message = str(caught.value)
     assert caught.value.errno == errno.EROFS
-    assert message.startswith(f"Could not write the checkpoint of step 4 to {run_dir / 'checkpoints'}")
-    assert "Read-only file system" in message and f"Make {run_dir} writable again" in message
+    assert message.startswith(f"Could not write the checkpoint of step 4 to {run_dir / 'checkpoints'}: "
+                              "Read-only file system.") and f"Make {run_dir} writable again" in message
     good = run_dir / "checkpoints" / "step_00000002"
     assert f"The last good checkpoint is {good} (step 2)" in message
     assert f"keras-gans train --resume {run_dir}" in message
@@ -170,8 +170,8 @@ def test_a_full_disk_at_the_first_checkpoint_says_what_a_checkpoint_needs(tiny, 
         assert not list((disk / "run" / "checkpoints").iterdir())  # no half-written checkpoint left
     message = str(caught.value)
     assert caught.value.errno == errno.ENOSPC
-    assert message.startswith(f"Could not write the checkpoint of step 2 to {disk / 'run' / 'checkpoints'}")
-    assert "No space left on device" in message
+    assert message.startswith(f"Could not write the checkpoint of step 2 to "
+                              f"{disk / 'run' / 'checkpoints' / 'step_00000002'}: No space left on device.")
     assert f"A checkpoint of this run needs about {checkpoint_bytes / 2**20:.1f} MB" in message
     assert "No checkpoint of this run was written yet" in message
 
@@ -184,7 +184,8 @@ def test_a_full_disk_at_a_later_checkpoint_names_the_last_good_one(tiny, tmp_pat
             keras_gans.fit("dcgan", dataset="fashion_mnist", steps=6, seed=0, run_dir=run_dir,
                            checkpoint_every=2, **QUIET, **tiny)
         message = str(caught.value)
-        assert "Could not write the checkpoint of step 4" in message and "No space left on device" in message
+        assert message.startswith(f"Could not write the checkpoint of step 4 to {run_dir / 'checkpoints' / 'step_00000004'}"
+                                  ": No space left on device.")
         assert f"needs about {checkpoint_bytes / 2**20:.1f} MB" in message and "are free there" in message
         assert f"The last good checkpoint is {run_dir / 'checkpoints' / 'step_00000002'} (step 2)" in message
         assert [c.step for c in CheckpointStore(run_dir).all()] == [2]
@@ -274,13 +275,13 @@ def test_sample_draws_the_grid_of_the_run(recipe, settings, rows, tmp_path, caps
     assert np.asarray(grid).std() > 0
 
 
-# Also: no CUDA-driver lines on stderr, with or without TF_CPP_MIN_LOG_LEVEL=3.
-@pytest.mark.parametrize("level", ["2", "3"])
-def test_commands_print_no_cuda_driver_lines(level, tmp_path):
-    env = dict(SUBPROCESS_ENV, TF_CPP_MIN_LOG_LEVEL=level)
-    for command in (["-m", "keras_gans.cli", "--help"],
-                    ["-c", "import keras_gans, keras; print(keras.ops.convert_to_numpy(keras.ops.ones(2)).sum())"]):
-        done = subprocess.run([sys.executable, *command], cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=120)
-        assert done.returncode == 0, done.stderr
-        assert done.stderr == "", done.stderr
+# Also: no CUDA-driver lines on stderr, even with TF_CPP_MIN_LOG_LEVEL=3 (which never hid them).
+@pytest.mark.parametrize("command, level", [
+    (["-m", "keras_gans.cli", "--help"], "3"),
+    (["-c", "import keras_gans, keras; print(keras.ops.convert_to_numpy(keras.ops.ones(2)).sum())"], "2"),
+])
+def test_commands_print_no_cuda_driver_lines(command, level, tmp_path):
+    done = subprocess.run([sys.executable, *command], cwd=tmp_path, env=dict(SUBPROCESS_ENV, TF_CPP_MIN_LOG_LEVEL=level),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr

@@ -95,15 +95,13 @@ class CheckpointStore:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.directory))
-            target = tmp / STATE_FILE
-            with open(target, "wb") as f:
+            target = final  # errors name the checkpoint, not its hidden temporary folder
+            with open(tmp / STATE_FILE, "wb") as f:
                 np.savez(f, **arrays)
                 _sync(f)
-            target = tmp / META_FILE
-            with open(target, "w") as f:
+            with open(tmp / META_FILE, "w") as f:
                 json.dump(meta, f, indent=1)
                 _sync(f)
-            target = final
             os.rename(tmp, final)
             _sync_directory(self.directory)
         except OSError as error:
@@ -115,8 +113,9 @@ class CheckpointStore:
         return Checkpoint(final, meta)
 
     def write_error(self, error: OSError, what: str, path=None, needed=None) -> RunStorageError:
-        """`error` (a failed write of `what` to `path`) as a `RunStorageError` that says what to do."""
-        path = Path(error.filename or path or self.run_dir)
+        """`error` (a failed write of `what` to `path`, by default the error's own file) as a
+        `RunStorageError` that says what to do."""
+        path = Path(path or error.filename or self.run_dir)
         message = f"Could not write {what} to {path}: {error.strerror or error}."
         if error.errno == errno.ENOSPC:
             free = _free_bytes(self.run_dir)
