@@ -17,7 +17,7 @@ from keras_gans.assembly import build_gan, set_learning_rates
 from keras_gans.config import GANConfig, load_recipe
 from keras_gans.data import ImageDataset, load_dataset
 from keras_gans.errors import ConfigError, RunStorageError, TrainingInterrupted
-from keras_gans.checkpoints.store import CheckpointStore, read_run_config, write_run_config
+from keras_gans.checkpoints.store import STORAGE_ERRNOS, CheckpointStore, read_run_config, write_run_config
 from keras_gans.trainer import GAN
 
 STEP_LOG = "metrics.jsonl"
@@ -239,9 +239,9 @@ def _stopped(error, step: int, store: CheckpointStore) -> BaseException:
     """Ctrl-C or a failed write during training, as an error naming the last good checkpoint."""
     if isinstance(error, KeyboardInterrupt):
         return TrainingInterrupted(f"Training was interrupted at step {step}. {store.resume_hint()}")
-    if isinstance(error, RunStorageError):
-        return error
-    return store.write_error(error, f"the run (step {step})")
+    if isinstance(error, RunStorageError) or error.errno not in STORAGE_ERRNOS:
+        return error  # already explained, or not a write that failed (e.g. an image file gone)
+    return store.write_error(error, f"the run's files at step {step}")
 
 
 def check_writable(folder: Path) -> None:

@@ -34,6 +34,8 @@ META_FILE = "meta.json"
 BEST_FILE = "best.json"
 CONFIG_FILE = "config.yaml"
 FORMAT = 1
+# Failed writes a user can fix: a full disk or quota, a file size limit, a read-only or locked folder.
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 class CheckpointNotFound(ConfigError):
@@ -117,11 +119,13 @@ class CheckpointStore:
         `RunStorageError` that says what to do."""
         path = Path(path or error.filename or self.run_dir)
         message = f"Could not write {what} to {path}: {error.strerror or error}."
-        if error.errno == errno.ENOSPC:
+        needs = f" A checkpoint of this run needs about {_megabytes(needed or self.checkpoint_size())}"
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
             free = _free_bytes(self.run_dir)
-            message += (f" A checkpoint of this run needs about {_megabytes(needed or self.checkpoint_size())}"
-                        + (f"; {_megabytes(free)} are free there" if free is not None else "")
-                        + ". Free some space or move the run to a larger disk.")
+            message += (needs + (f"; {_megabytes(free)} are free there" if free is not None else "")
+                        + ". Free some space (or raise the quota) or move the run to a larger disk.")
+        elif error.errno == errno.EFBIG:
+            message += needs + ", more than this process may write to one file (`ulimit -f`): raise the limit."
         elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             message += f" Make {self.run_dir} writable again (or copy it somewhere writable)."
         return RunStorageError(error.errno, f"{message} {self.resume_hint()}", str(path))
