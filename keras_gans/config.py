@@ -29,7 +29,7 @@ class GANConfig:
     paper: str = ""
     # Data.
     dataset: str = "fashion_mnist"
-    image_size: typing.Optional[int] = None      # resize the data to image_size x image_size
+    image_size: typing.Optional[typing.Union[int, typing.List[int]]] = None  # resize to N x N or [height, width]
     batch_size: int = 64                         # images per generator step
     # Networks.
     networks: str = "dcgan"                      # family: "dcgan" or "mlp"
@@ -247,7 +247,10 @@ def load_recipe(recipe: str | os.PathLike = "dcgan", **overrides) -> GANConfig:
         raise ConfigError(f"Recipe file {str(path)!r} is not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"Recipe file {str(path)!r} must hold a mapping of field: value.")
-    config = GANConfig.from_dict({"recipe": name, **data})
+    try:
+        config = GANConfig.from_dict({"recipe": name, **data})
+    except ConfigError as error:
+        raise ConfigError(f"Recipe file {str(path)!r}: {error}") from None
     return config.replace(**overrides) if overrides else config
 
 
@@ -291,6 +294,8 @@ def _check_in(name, value, choices):
 
 def _coerce(key, value, hint):
     """Checks a YAML value against the field's type; ints are accepted where floats are."""
+    if key == "image_size":
+        return _image_size(value)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:  # Optional[X]
@@ -314,3 +319,24 @@ def _coerce(key, value, hint):
             f"({type(value).__name__})."
         )
     return value
+
+
+def _image_size(value):
+    """None, N (square) or [height, width]; also (height, width) and "HxW" or "(H, W)" strings,
+    the forms error messages and shells hand users. Pairs are stored as lists (plain YAML)."""
+    if isinstance(value, str):
+        parts = value.strip().strip("()[]").replace("x", ",").split(",")
+        try:
+            value = [int(p) for p in parts] if len(parts) == 2 else int(value)
+        except ValueError:
+            pass
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    pair = isinstance(value, (tuple, list)) and len(value) == 2
+    numbers = list(value) if pair else [value]
+    if value is None or all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
+        return list(value) if pair else value
+    raise ConfigError(
+        f"image_size must be one positive int (square images) or [height, width]; got {value!r}. "
+        "E.g. image_size=64, image_size=(28, 28), or --set image_size=[28,28] on the command line."
+    )
