@@ -13,6 +13,7 @@ import keras
 import numpy as np
 
 from keras_gans import callbacks as cb
+from keras_gans import backend
 from keras_gans.assembly import build_gan, set_learning_rates
 from keras_gans.config import GANConfig, load_recipe
 from keras_gans.data import ImageDataset, load_dataset
@@ -155,6 +156,10 @@ def fit(
         keras.utils.set_random_seed(config.seed)
     data = load_dataset(source, batch_size=config.batch_size * config.d_steps,
                         image_size=config.image_size, seed=config.seed)
+    # A distributed run builds, restores and trains inside its strategy (TF) or distribution (JAX).
+    placement = contextlib.ExitStack()
+    if config.distributed:
+        placement.enter_context(backend.data_parallel())
     model = build_gan(config, data.image_shape, data.num_classes)
     batches = data.dataset
     if start is not None:
@@ -194,6 +199,7 @@ def fit(
             watchers[-1].close()
             if summary is not None:
                 summary.close()
+        placement.close()
     return FitResult(model=model, history=history, config=config, run_dir=run_dir, data=data,
                      warnings=list(watchers[0].warnings))
 

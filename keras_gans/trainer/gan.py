@@ -247,7 +247,7 @@ class GAN(keras.Model):
         return {"d_loss": adversarial, **reported,
                 "real_score": ops.mean(self.objective.score(real_logits)),
                 "fake_score": ops.mean(self.objective.score(fake_logits)),
-                "d_grad_norm": backend.gradient_norm(grads) / _loss_scale(self.d_optimizer)}
+                "d_grad_norm": _unscaled_norm(grads, self.d_optimizer)}
 
     def _generator_step(self, real, context):
         real_seen = self._discriminator_view(real) if self._score_real_in_generator_step else None
@@ -269,7 +269,7 @@ class GAN(keras.Model):
         backend.apply_gradients(self.g_optimizer, grads, variables)
         if self.ema_generator is not None:
             self.ema.update()
-        return {"g_loss": adversarial, **reported, "g_grad_norm": backend.gradient_norm(grads) / _loss_scale(self.g_optimizer)}
+        return {"g_loss": adversarial, **reported, "g_grad_norm": _unscaled_norm(grads, self.g_optimizer)}
 
     def _term_values(self, side, step):
         """Unweighted values of the terms contributing to `side` ("d" or "g"), keyed by metric name."""
@@ -302,6 +302,16 @@ def _loss_scale(optimizer):
     # LossScaleOptimizer (mixed_float16) keeps a dynamic scale; every other optimizer scales by 1.
     scale = getattr(optimizer, "dynamic_scale", None)
     return 1.0 if scale is None else ops.cast(scale, "float32")
+
+
+def _unscaled_norm(grads, optimizer):
+    norm = backend.gradient_norm(grads)
+    if getattr(optimizer, "dynamic_scale", None) is None:
+        return norm
+    # A loss scale that overflowed makes the optimizer skip the step and halve the scale: that
+    # step's gradients are not the model's, and their infinite norm is no sign of divergence.
+    norm = norm / _loss_scale(optimizer)
+    return ops.where(ops.isfinite(norm), norm, ops.zeros_like(norm))
 
 
 def _batch_size(structure):
