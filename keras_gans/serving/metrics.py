@@ -14,6 +14,8 @@ from collections import defaultdict
 
 COUNT = ":tensorflow:serving:request_count"
 LATENCY = ":tensorflow:serving:request_latency"
+# TF Serving keeps percentiles of this; here a count of merged batches per (padded) size.
+BATCH_SIZE = ":tensorflow:serving:batching_session:processed_batch_size"
 BUCKETS = [10 * 1.8**i for i in range(33)]
 
 
@@ -32,6 +34,13 @@ class ServingMetrics:
         self._lock = threading.Lock()
         self._counts: dict = defaultdict(int)
         self._latency: dict = {}
+        self._batches: dict = defaultdict(int)
+
+    def record_batch(self, model: str, version, signature: str, size: int) -> None:
+        key = (("model_name", model), ("version", str(version)), ("signature", signature),
+               ("batch_size", str(size)))
+        with self._lock:
+            self._batches[key] += 1
 
     def record(self, *, model: str, version, signature: str, api: str, entrypoint: str,
                status: str, seconds: float) -> None:
@@ -60,4 +69,7 @@ class ServingMetrics:
                 lines.append(f"{LATENCY}_bucket{{{_labels(key + (('le', '+Inf'),))}}} {count}")
                 lines.append(f"{LATENCY}_sum{{{_labels(key)}}} {total:g}")
                 lines.append(f"{LATENCY}_count{{{_labels(key)}}} {count}")
+            lines.append(f"# TYPE {BATCH_SIZE} counter")
+            for key, value in sorted(self._batches.items()):
+                lines.append(f"{BATCH_SIZE}{{{_labels(key)}}} {value}")
         return "\n".join(lines) + "\n"

@@ -106,9 +106,14 @@ class Predictor:
         with self._lock:
             batcher = self._batchers.get(key)
             if batcher is None:
-                batcher = Batcher(lambda merged: run_signature(fn, merged), self.batching)
+                batcher = Batcher(lambda merged: self._run_merged(fn, key, merged), self.batching)
                 self._batchers[key] = batcher
         return batcher.run(arrays, size)
+
+    def _run_merged(self, fn, key, merged: dict) -> dict:
+        if self.metrics is not None:
+            self.metrics.record_batch(*key, size=len(next(iter(merged.values()))))
+        return run_signature(fn, merged)
 
     def _drop_batchers(self, loaded: LoadedVersion) -> None:
         with self._lock:

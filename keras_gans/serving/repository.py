@@ -142,7 +142,9 @@ class ModelRepository:
     """Serves the models of `sources` (see `sources_from_folder` / `sources_from_config`).
 
     Args:
-        sources: the models; `set_sources` replaces them (a re-read config file).
+        sources: the models, or a function returning them before each scan (an export folder
+            whose new model folders are served without a restart); `set_sources` replaces
+            them (a re-read config file).
         poll_seconds: how often version folders are rescanned (TF Serving's
             `--file_system_poll_wait_seconds`); 0 disables the poll thread.
         allow_unavailable_labels: TF Serving's `--allow_version_labels_for_unavailable_models`:
@@ -160,7 +162,8 @@ class ModelRepository:
         self._scan_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = None
-        self.set_sources(sources)
+        self._discover = sources if callable(sources) else None
+        self.set_sources(sources() if callable(sources) else sources)
         self.label_errors = self.scan()
         if self.label_errors:
             raise ConfigError("; ".join(self.label_errors))
@@ -197,6 +200,8 @@ class ModelRepository:
         applies labels. Loading happens outside the lock, so requests keep being served.
         Returns the label assignments that were refused."""
         with self._scan_lock:
+            if self._discover is not None:
+                self.set_sources(self._discover())
             with self._lock:
                 models = list(self._models.values())
             errors = []

@@ -122,7 +122,7 @@ class LocalServer:
         from keras_gans.serving.repository import sources_from_config, sources_from_folder
 
         if self.model_config_file is None:
-            return sources_from_folder(self.base)
+            return lambda: sources_from_folder(self.base)
         self._config_text = Path(self.model_config_file).read_text()
         return sources_from_config(config_files.read_model_config(self.model_config_file),
                                    self.base)
