@@ -118,15 +118,18 @@ def replay_warmup(loaded: LoadedVersion) -> int:
     if not path.is_file():
         return 0
     logs = read_prediction_logs(path)
-    for log_entry in logs:
-        if log_entry.WhichOneof("log_type") != "predict_log":
-            raise ValueError(f"Unsupported log_type for warmup: {log_entry.WhichOneof('log_type')}")
+    for number, log_entry in enumerate(logs, 1):
+        kind = log_entry.WhichOneof("log_type")
         request = log_entry.predict_log.request
         signature = request.model_spec.signature_name or "serving_default"
-        if signature not in loaded.signatures:
-            raise ValueError(f'Warm-up request names signature "{signature}", which {path.parent.parent} lacks')
-        tensors = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
-        loaded.signatures[signature](**tensors)
+        try:
+            if kind != "predict_log":
+                raise ValueError(f"Unsupported log_type for warmup: {kind}")
+            tensors = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
+            loaded.signatures[signature](**tensors)
+        except Exception as err:
+            raise ValueError(f"Warm-up request {number} of {path} ({signature}) failed: "
+                             f"{type(err).__name__}: {err}") from None
     return len(logs)
 
 
