@@ -175,3 +175,16 @@ def test_warmup_requests_are_replayed_before_available(tmp_path):
             urllib.request.urlopen(urllib.request.Request(
                 f"{srv.url}/v1/models/cold:predict", data=b'{"instances": [[0,0,0,0,0,0,0,0]]}'))
         assert info.value.code == 404
+
+
+def test_loadtest_over_grpc(batched):
+    from keras_gans.serving.loadtest import run_loadtest
+
+    srv, _ = batched
+    # 4 clients, 4 one-image requests: one full batch of 4, no timeout to wait for.
+    result = run_loadtest(srv.url, "tiny", concurrency=4, duration=30.0, max_requests=4,
+                          grpc_target=srv.grpc_target)
+    assert (result.requests, result.errors) == (4, 0) and result.seconds < 30
+    failed = run_loadtest(srv.url, "tiny", concurrency=1, duration=30.0, max_requests=2,
+                          grpc_target=srv.grpc_target, version=77)
+    assert failed.error_kinds == {"NOT_FOUND": 2}
