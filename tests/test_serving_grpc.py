@@ -186,5 +186,5 @@ def test_loadtest_over_grpc(batched):
                           grpc_target=srv.grpc_target)
     assert (result.requests, result.errors) == (4, 0) and result.seconds < 30
     failed = run_loadtest(srv.url, "tiny", concurrency=1, duration=30.0, max_requests=2,
-                          grpc_target=srv.grpc_target, version=77)
+                          grpc_target=srv.grpc_target, version=77, signature=SEED_SIGNATURE)
     assert failed.error_kinds == {"NOT_FOUND": 2}
