@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import threading
-import time
-import urllib.error
-import urllib.request
 
 import keras
 import numpy as np
@@ -21,6 +18,7 @@ from keras_gans.serving import loadtest, server
 from keras_gans.serving.server import LocalServer
 
 from export_helpers import LATENT, seeded_latents, tiny_generator  # noqa: E402
+from serving_helpers import get, post, wait_for  # noqa: E402
 MAX_BATCH = 16
 MAX_BYTES = 64 * 1024
 IDLE_TIMEOUT = 1.0
@@ -35,25 +33,6 @@ def served(tmp_path_factory):
                       max_batch_size=MAX_BATCH, idle_timeout=IDLE_TIMEOUT)
     with srv:
         yield srv, base, generators
-
-
-def post(url: str, data: bytes):
-    """Raw POST: (status, parsed JSON body), whatever the status."""
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
-
-
-def get(url: str):
-    try:
-        with urllib.request.urlopen(url, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
 
 
 def test_status_and_metadata_json(served):
@@ -129,15 +108,6 @@ def test_generate_cli_writes_pngs(served, tmp_path):
 def test_client_png_encoder_roundtrips():
     image = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
     np.testing.assert_array_equal(tf.io.decode_png(client_module.encode_png(image)).numpy(), image)
-
-
-def wait_for(predicate, what="the server did not pick up the change", timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(what)
 
 
 def test_new_models_and_versions_without_restart_latest_only(served):

@@ -3,11 +3,7 @@ policies and labels as ServerCore applies them, batching and monitoring files.""
 
 from __future__ import annotations
 
-import json
 import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -26,31 +22,15 @@ from keras_gans.serving.config_files import (
 from keras_gans.serving.server import LocalServer
 
 from export_helpers import LATENT, tiny_generator  # noqa: E402
+from serving_helpers import get, wait_for  # noqa: E402
 
 SERVING = Path(__file__).resolve().parents[1] / "serving"
 Z = np.random.default_rng(7).standard_normal((2, LATENT)).astype("float32")
 
 
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
-
-
 def states(server, name):
     status, body = get(f"{server.url}/v1/models/{name}")
     return [(int(v["version"]), v["state"]) for v in body.get("model_version_status", [])]
-
-
-def wait_for(predicate, what, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(what)
 
 
 @pytest.fixture(scope="module")
