@@ -33,6 +33,8 @@ def test_export_layout_versions_and_provenance(exported, tmp_path):
     record = read_provenance(path)
     assert record["recipe"] == "dcgan" and record["step"] == 123
     assert record["metrics"] == {"fid": 45.6} and record["latent_dim"] == LATENT
+    # Seeds repeat images only on the same TensorFlow: the export says which one it used.
+    assert record["tensorflow_version"] == tf.__version__
 
     assert export_generator(generator, name="m", base=tmp_path).name == "1"
     assert export_generator(generator, name="m", base=tmp_path, version=7).name == "7"

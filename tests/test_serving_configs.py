@@ -57,6 +57,21 @@ def test_shipped_batching_and_monitoring_files_parse_with_tf_serving_protos(tmp_
     assert read_monitoring_config(off) is None
 
 
+def test_max_batch_size_comes_from_the_batching_file(tmp_path, generators, capsys):
+    base = tmp_path / "export"
+    export_generator(generators[1], name="m", base=base)
+    with LocalServer(base, port=0, poll_seconds=0, enable_batching=True,
+                     batching_parameters_file=SERVING / "batching.config") as srv:
+        client = Client(srv.url, "m")
+        assert client.predict(np.zeros((64, LATENT), np.float32)).shape == (64, 8, 8, 1)
+        with pytest.raises(ServingClientError) as info:
+            client.predict(np.zeros((65, LATENT), np.float32))
+    assert (info.value.status, info.value.message) == (
+        400, "Task size 65 is larger than maximum input batch size 64")
+    assert cli.main(["serve", str(base), "--model_config_file", str(tmp_path / "none.config")]) == 2
+    assert "--model_config_file: " in capsys.readouterr().err
+
+
 def test_serving_config_matches_disk_and_export_refreshes_it(tmp_path, generators, capsys):
     base = tmp_path / "export"
     assert cli.main(["serving-config", str(base)]) == 2

@@ -53,6 +53,10 @@ def version_labels(versions: list[int]) -> dict[str, int]:
 def serving_config_text(base, model_root: str = MODEL_ROOT) -> str:
     """The ModelServerConfig text proto for the models under `base`, built with the real proto."""
     from google.protobuf import text_format
+
+    from keras_gans.exporting.warmup import require_tf_serving_api
+
+    require_tf_serving_api()
     from tensorflow_serving.config import model_server_config_pb2
 
     models = exported_models(base)

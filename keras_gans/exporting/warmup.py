@@ -13,11 +13,27 @@ from collections.abc import Mapping
 
 WARMUP_FILENAME = "tf_serving_warmup_requests"
 MAX_WARMUP_RECORDS = 1000
+TF_SERVING_API = "tensorflow-serving-api==2.21.0"
+
+
+def require_tf_serving_api() -> None:
+    """A clear error instead of a ModuleNotFoundError deep inside an export or `serve`."""
+    try:
+        import tensorflow_serving.apis  # noqa: F401
+    except ImportError:
+        from keras_gans.errors import ConfigError
+
+        raise ConfigError(
+            "TF Serving's protos are missing (package tensorflow-serving-api). Install them "
+            f"without dependencies, so pip leaves TensorFlow alone: pip install --no-deps "
+            f"'{TF_SERVING_API}' (make setup does this)."
+        ) from None
 
 
 def prediction_log(name: str, signature_name: str, inputs: Mapping) -> bytes:
     """A serialized `PredictionLog` holding one `PredictLog` with only its request set;
     `inputs` maps input names to numpy arrays."""
+    require_tf_serving_api()
     import tensorflow as tf
     from tensorflow_serving.apis import prediction_log_pb2
 

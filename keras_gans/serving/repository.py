@@ -74,6 +74,9 @@ def sources_from_config(config, base) -> list[ModelSource]:
             if text == CONTAINER_MODEL_ROOT or text.startswith(CONTAINER_MODEL_ROOT + "/"):
                 text = text[len(CONTAINER_MODEL_ROOT):].lstrip("/")
             path = Path(base) / text if base is not None else path
+        if not path.is_dir():  # TF Serving would wait for it forever; serve the others
+            log.warning("model %s: base_path %s not found (looked at %s)", model.name,
+                        model.base_path, path)
         policy = model.model_version_policy
         choice = policy.WhichOneof("policy_choice") or "latest"
         sources.append(ModelSource(

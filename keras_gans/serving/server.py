@@ -70,11 +70,13 @@ class LocalServer:
                  allow_unavailable_labels=False, enable_batching=False, batching_parameters_file=None,
                  monitoring_config_file=None, max_request_bytes=DEFAULT_MAX_REQUEST_BYTES,
                  max_batch_size=None, idle_timeout=DEFAULT_IDLE_TIMEOUT, access_log=False):
+        from keras_gans.exporting.warmup import require_tf_serving_api
         from keras_gans.serving import config_files
         from keras_gans.serving.metrics import ServingMetrics
         from keras_gans.serving.predictor import Predictor
         from keras_gans.serving.repository import ModelRepository
 
+        require_tf_serving_api()
         self.base = Path(base)
         if not self.base.is_dir():
             raise ConfigError(f"Export folder {self.base} does not exist. Export a model first "
@@ -123,9 +125,9 @@ class LocalServer:
 
         if self.model_config_file is None:
             return lambda: sources_from_folder(self.base)
+        config = config_files.read_model_config(self.model_config_file)  # clear errors first
         self._config_text = Path(self.model_config_file).read_text()
-        return sources_from_config(config_files.read_model_config(self.model_config_file),
-                                   self.base)
+        return sources_from_config(config, self.base)
 
     def _watch_config(self) -> None:
         while not self._stop.wait(self.config_poll_seconds):
