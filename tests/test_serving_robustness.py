@@ -118,3 +118,34 @@ def test_a_silent_client_neither_blocks_others_nor_keeps_its_socket(server):
         began = time.monotonic()
         assert sock.recv(1024) == b""
         assert time.monotonic() - began < IDLE_TIMEOUT + 10
+
+
+def test_ports_in_use_are_clear_usage_errors(server, tmp_path, capsys):
+    srv, _ = server
+    base = str(srv.base)
+    assert cli.main(["serve", base, "--port", str(srv.port), "--grpc-port", "-1"]) == 2
+    assert f"Cannot serve REST on 127.0.0.1:{srv.port}" in capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", base, "--port", "0", "--grpc-port", str(port)]) == 2
+    assert f"Cannot serve gRPC on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_a_broken_new_version_does_not_take_the_served_one_down(tmp_path):
+    base = tmp_path / "export"
+    generator = tiny_generator(seed=9)
+    export_generator(generator, name="m", base=base)
+    with LocalServer(base, port=0, poll_seconds=0.1) as srv:
+        (base / "m" / "2").mkdir()
+        (base / "m" / "2" / "saved_model.pb").write_bytes(b"not a SavedModel")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            states = [(v["version"], v["state"]) for v in Client(srv.url, "m").status()["model_version_status"]]
+            if states[0] == ("2", "END"):
+                break
+            time.sleep(0.1)
+        assert states == [("2", "END"), ("1", "AVAILABLE")]
+        z = np.zeros((1, LATENT), np.float32)
+        np.testing.assert_allclose(Client(srv.url, "m").predict(z), generator(z), atol=1e-5)

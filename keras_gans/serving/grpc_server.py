@@ -138,8 +138,8 @@ def start_grpc_server(predictor: Predictor, host: str, port: int, max_workers: i
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
         _PredictionService(predictor), server)
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(_ModelService(predictor), server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    bound = server.add_insecure_port(f"{host}:{port}")  # grpcio raises or returns 0 when taken
     if bound == 0:
-        raise OSError(f"cannot bind gRPC to {host}:{port} (in use?); pick another --grpc-port")
+        raise OSError("the port is in use")
     server.start()
     return server, bound

@@ -223,7 +223,11 @@ class ModelRepository:
                 for version in new:
                     self._load(state, version, on_disk[version])
                 with self._lock:
-                    self._retire(state, set(state.versions) - aspired)
+                    # Availability first: versions leave only once an aspired one serves (a
+                    # broken new export does not take the old one down), or the folder is gone.
+                    gone = set(state.versions) - aspired
+                    if not aspired or aspired & set(state.versions):
+                        self._retire(state, gone)
                     errors += self._apply_labels(state)
             return errors
 

@@ -12,6 +12,7 @@ test and curl commands work unchanged against either. The flags keep TF Serving'
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from pathlib import Path
 
@@ -27,6 +28,14 @@ log = logging.getLogger(__name__)
 # --rest_api_timeout_in_ms defaults to 30 s.
 DEFAULT_IDLE_TIMEOUT = 30.0
 DEFAULT_GRPC_PORT = 8500
+
+
+def _probe_port(host: str, port: int) -> None:
+    """Raises OSError when (host, port) cannot be bound the way socketserver binds it."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -107,6 +116,11 @@ class LocalServer:
         base_handler = WSGIRequestHandler if access_log else _QuietHandler
         # StreamRequestHandler applies `timeout` to every accepted socket.
         handler = type("ServingRequestHandler", (base_handler,), {"timeout": idle_timeout})
+        try:  # werkzeug answers a taken port with sys.exit(1); find out first
+            _probe_port(host, port)
+        except OSError as err:
+            raise ConfigError(f"Cannot serve REST on {host}:{port}: {err.strerror or err}. "
+                              "Pick another --port (0 picks a free one).") from None
         self._server = make_server(host, port, self.app, threaded=True, request_handler=handler)
         self.port = self._server.server_port
         self._grpc = None
@@ -114,7 +128,12 @@ class LocalServer:
         if grpc_port is not None:
             from keras_gans.serving.grpc_server import start_grpc_server
 
-            self._grpc, self.grpc_port = start_grpc_server(self.predictor, host, grpc_port)
+            try:
+                self._grpc, self.grpc_port = start_grpc_server(self.predictor, host, grpc_port)
+            except (OSError, RuntimeError) as err:
+                self._server.server_close()
+                raise ConfigError(f"Cannot serve gRPC on {host}:{grpc_port}: {err}. Pick another "
+                                  "--grpc-port (0 picks a free one, -1 turns gRPC off).") from None
         self.config_poll_seconds = config_poll_seconds
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
