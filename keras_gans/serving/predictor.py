@@ -55,7 +55,7 @@ class Predictor:
         self.batching = batching
         self.max_batch_size = batching.max_batch_size if batching else max_batch_size
         self.metrics = metrics
-        self._batchers: dict = {}
+        self._live: set = set()  # LoadedVersions with batchers
         self._lock = threading.Lock()
         repository.on_unload = self._drop_batchers
 
@@ -100,14 +100,18 @@ class Predictor:
 
     def run(self, loaded: LoadedVersion, signature: str, arrays: dict, size: int) -> dict:
         fn = loaded.signatures[signature]
-        if self.batching is None:
-            return run_signature(fn, arrays)
-        key = (loaded.name, loaded.version, signature)
         with self._lock:
-            batcher = self._batchers.get(key)
-            if batcher is None:
-                batcher = Batcher(lambda merged: self._run_merged(fn, key, merged), self.batching)
-                self._batchers[key] = batcher
+            batcher = None
+            if self.batching is not None and not loaded.retired:
+                batcher = loaded.batchers.get(signature)
+                if batcher is None:
+                    key = (loaded.name, loaded.version, signature)
+                    batcher = Batcher(lambda merged: self._run_merged(fn, key, merged),
+                                      self.batching)
+                    loaded.batchers[signature] = batcher
+                    self._live.add(loaded)
+        if batcher is None:  # no batching, or a request that raced its version's unload
+            return run_signature(fn, arrays)
         return batcher.run(arrays, size)
 
     def _run_merged(self, fn, key, merged: dict) -> dict:
@@ -117,9 +121,10 @@ class Predictor:
 
     def _drop_batchers(self, loaded: LoadedVersion) -> None:
         with self._lock:
-            gone = [k for k in self._batchers if k[:2] == (loaded.name, loaded.version)]
-            batchers = [self._batchers.pop(k) for k in gone]
-        for batcher in batchers:
+            loaded.retired = True
+            self._live.discard(loaded)
+            batchers = list(loaded.batchers.values())
+        for batcher in batchers:  # in-flight batches finish; the stop must not block a scan
             threading.Thread(target=batcher.stop, daemon=True).start()
 
     def predict(self, name, version, label, signature: str, parse, *, entrypoint: str,
@@ -149,7 +154,7 @@ class Predictor:
 
     def stop(self) -> None:
         with self._lock:
-            batchers = list(self._batchers.values())
-            self._batchers.clear()
+            batchers = [b for loaded in self._live for b in loaded.batchers.values()]
+            self._live.clear()
         for batcher in batchers:
             batcher.stop()

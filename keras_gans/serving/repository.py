@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 CONTAINER_MODEL_ROOT = "/models"  # docker-compose.yml mounts the export folder here
 
 
-@dataclass
+@dataclass(eq=False)  # identity: each load is its own object (and may sit in sets)
 class LoadedVersion:
     """One loaded SavedModel version: callable signatures plus their SignatureDef protos."""
 
@@ -35,6 +35,8 @@ class LoadedVersion:
     signature_defs: dict  # signature name -> tensorflow.SignatureDef proto
     module: object = field(repr=False)  # keeps the loaded object (and its variables) alive
     warmup_records: int = 0
+    batchers: dict = field(default_factory=dict, repr=False)  # signature -> Batcher
+    retired: bool = False  # unloaded: no new batcher may start for it
 
 
 @dataclass
