@@ -220,6 +220,7 @@ BAD_GETS = [
     ("metadata of unknown model", "/v1/models/nope/metadata", 404, "Servable not found"),
     ("no model name", "/v1/models", 400, "Missing model name in request."),
     ("malformed path", "/v1/models/tiny/extra/stuff", 400, "Malformed request: GET"),
+    ("metrics without a monitoring file", "/monitoring/prometheus/metrics", 404, "Not found"),
 ]
 
 
