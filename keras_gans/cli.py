@@ -13,6 +13,7 @@ from keras_gans.errors import ConfigError, DataError
 COMMAND_MODULES = (
     "keras_gans.cli_train",
     "keras_gans.exporting.cli",
+    "keras_gans.exporting.serving_config",
     "keras_gans.serving.server",
     "keras_gans.serving.client",
     "keras_gans.serving.loadtest",
