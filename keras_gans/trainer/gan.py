@@ -241,6 +241,7 @@ class GAN(keras.Model):
         _, (adversarial, reported, real_logits, fake_logits), grads = backend.loss_gradients(
             discriminator_loss, variables)
         backend.apply_gradients(self.d_optimizer, grads, variables)
+        reported = _unless_skipped(reported, grads, self.d_optimizer)
         for regularizer in self.regularizers:
             regularizer.after_discriminator_update(self.discriminator)
         self.augment.observe(ops.stop_gradient(real_logits))
@@ -302,6 +303,18 @@ def _loss_scale(optimizer):
     # LossScaleOptimizer (mixed_float16) keeps a dynamic scale; every other optimizer scales by 1.
     scale = getattr(optimizer, "dynamic_scale", None)
     return 1.0 if scale is None else ops.cast(scale, "float32")
+
+
+def _unless_skipped(values, grads, optimizer):
+    """Penalty values of a step a loss scale skipped, as 0.
+
+    Under mixed_float16 the penalties' input gradients are taken at the loss scale too; a scale
+    too large for them overflows, the optimizer skips the step and halves the scale (as it does
+    for the weight gradients), and the penalty it did not apply is not the model's."""
+    if getattr(optimizer, "dynamic_scale", None) is None:
+        return values
+    finite = optimizer.check_finite(grads)
+    return {name: ops.where(finite, value, ops.zeros_like(value)) for name, value in values.items()}
 
 
 def _unscaled_norm(grads, optimizer):
