@@ -95,6 +95,7 @@ def test_gradient_penalty_eps_is_uniform_not_normal():
     assert float(penalty) == pytest.approx(1.0 / 3.0, abs=0.02)
 
 
+@pytest.mark.tensorflow
 def test_gradient_penalty_is_seeded_and_works_in_graph_with_unknown_batch():
     critic = lambda x: ops.sum(ops.square(x), axis=1)  # noqa: E731
     real, fake = random((6, 3)), random((6, 3))
