@@ -152,14 +152,15 @@ def fit(
     # Before the data and the model: a folder that cannot be written fails in a second, not later.
     for folder in {run_dir, Path(log_dir or run_dir)}:
         check_writable(folder)
+    # A distributed run loads, builds, restores and trains inside its strategy (TF; created
+    # before TensorFlow runs anything, as multi-worker collectives require) or distribution (JAX).
+    placement = contextlib.ExitStack()
+    if config.distributed:
+        placement.enter_context(backend.data_parallel())
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     data = load_dataset(source, batch_size=config.batch_size * config.d_steps,
                         image_size=config.image_size, seed=config.seed)
-    # A distributed run builds, restores and trains inside its strategy (TF) or distribution (JAX).
-    placement = contextlib.ExitStack()
-    if config.distributed:
-        placement.enter_context(backend.data_parallel())
     model = build_gan(config, data.image_shape, data.num_classes)
     batches = data.dataset
     if start is not None:
@@ -168,6 +169,10 @@ def fit(
         # A seeded pipeline restarted from its beginning yields the same stream, so skipping the
         # batches the run consumed continues it exactly (at the cost of producing them once more).
         batches = batches.skip(start.meta["data_batches"])
+    if not backend.is_chief():
+        # Every worker of a multi-worker run takes part in each step; one writes the run. The
+        # others write their copies where nobody reads them, as Keras's checkpoint callbacks do.
+        run_dir = log_dir = Path(tempfile.mkdtemp(prefix="keras-gans-worker-"))
     run_dir.mkdir(parents=True, exist_ok=True)
     write_run_config(run_dir, config)
     if verbose:
