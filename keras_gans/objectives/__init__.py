@@ -59,13 +59,14 @@ class Objective:
     label_based: bool
     score: Callable
     paper: str
+    generator_needs_real: bool = False
 
 
 def _registry(*entries) -> dict[str, Objective]:
     # The naming contract (`<name>_generator_loss` in `<name>.py`) is what keeps a registry entry to
     # one line: the loss pair is looked up from the module named after the objective.
     registry = {}
-    for name, label_based, score, paper in entries:
+    for name, label_based, score, paper, *needs_real in entries:
         module = importlib.import_module(f"{__name__}.{name}")
         registry[name] = Objective(
             name,
@@ -74,17 +75,20 @@ def _registry(*entries) -> dict[str, Objective]:
             label_based,
             score,
             paper,
+            *needs_real,
         )
     return registry
 
 
-# name, label_based, score, paper
+# name, label_based, score, paper[, generator_needs_real]
 OBJECTIVES: dict[str, Objective] = _registry(
     ("minimax", True, _probability, "Goodfellow et al. 2014, arXiv:1406.2661"),
     ("non_saturating", True, _probability, "Goodfellow et al. 2014, arXiv:1406.2661 (sec. 3)"),
     ("wasserstein", False, _identity, "Arjovsky et al. 2017, arXiv:1701.07875"),
     ("least_squares", True, _identity, "Mao et al. 2017, arXiv:1611.04076"),
     ("hinge", False, _identity, "Lim & Ye 2017, arXiv:1705.02894; Miyato et al. 2018"),
+    ("rpgan", False, _identity, "Jolicoeur-Martineau 2019, arXiv:1807.00734; Huang et al. 2024 (R3GAN)", True),
+    ("relativistic_average", False, _identity, "Jolicoeur-Martineau 2019, arXiv:1807.00734 (RaSGAN)", True),
 )
 
 
