@@ -133,8 +133,8 @@ class AdaptiveAugment(Augmentation):
         if rgb and self.multipliers["saturation"]:
             scale = ops.power(2.0, transforms.per_example_normal(images, seed_generator, ranges["saturation_std"]))
             scale = ops.where(self._chance(images, "saturation", seed_generator), scale, 1.0)
-            luma = _luma(images)
-            images = luma + (images - luma) * scale
+            # Written as a change of x, so that scale = 1 returns x bit for bit.
+            images = images + (images - _luma(images)) * (scale - 1.0)
         return images
 
     def observe(self, real_logits):
