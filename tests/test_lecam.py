@@ -1,7 +1,5 @@
 """LeCam regularizer against numbers worked out by hand."""
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
@@ -9,14 +7,14 @@ import keras_gans  # noqa: F401  (selects the backend before keras is imported)
 from keras_gans.backend import loss_gradients
 from keras_gans.errors import ConfigError
 from keras_gans.regularizers import REGULARIZERS, get_regularizer
+from keras_gans.regularizers.base import PenaltyInputs
 
 import keras  # noqa: E402
 
 
 def penalty_inputs(real_logits, fake_logits):
-    # The fields the trainer passes to `discriminator_penalty`; LeCam reads only the logits.
-    return SimpleNamespace(discriminator_fn=None, real=None, fake=None, real_logits=real_logits,
-                           fake_logits=fake_logits, seed_generator=None)
+    # What the trainer passes to `discriminator_penalty`; LeCam reads only the logits.
+    return PenaltyInputs(None, None, None, real_logits=real_logits, fake_logits=fake_logits)
 
 
 def test_first_step_anchors_are_the_batch_means():

@@ -56,7 +56,7 @@ class ObjectiveCase:
     @pytest.mark.parametrize("logits", [PER_EXAMPLE, PATCH], ids=["per_example", "patch"])
     def test_losses_match_hand_computation(self, logits):
         real, fake = logits
-        g = self.objective.generator_loss(fake)
+        g = self.objective.generator_loss(None, fake)
         d = self.objective.discriminator_loss(real, fake)
         assert g.shape == () and d.shape == ()
         np.testing.assert_allclose(float(g), self.expected_generator(fake), rtol=1e-5, atol=1e-6)
@@ -68,7 +68,7 @@ class ObjectiveCase:
         logits = keras.Variable(np.array([[-200.0], [0.0], [200.0]], "float32"))
 
         def losses():
-            total = self.objective.generator_loss(logits) + self.objective.discriminator_loss(
+            total = self.objective.generator_loss(None, logits) + self.objective.discriminator_loss(
                 logits, logits
             )
             return total, None
@@ -136,7 +136,7 @@ class TestMinimax(LabelBasedCase):
         assert float(get_objective("minimax").discriminator_loss(zeros, zeros)) == pytest.approx(
             2 * np.log(2), rel=1e-6
         )
-        assert float(get_objective("minimax").generator_loss(zeros)) == pytest.approx(
+        assert float(get_objective("minimax").generator_loss(None, zeros)) == pytest.approx(
             -np.log(2), rel=1e-6
         )
 
@@ -155,7 +155,7 @@ class TestNonSaturating(LabelBasedCase):
         fake = np.array([[0.0], [np.log(3.0)]], "float32")
         # D = 1/2 and 3/4: -(log(1/2) + log(3/4)) / 2.
         expected = -(np.log(0.5) + np.log(0.75)) / 2
-        assert float(get_objective("non_saturating").generator_loss(fake)) == pytest.approx(
+        assert float(get_objective("non_saturating").generator_loss(None, fake)) == pytest.approx(
             expected, rel=1e-6
         )
         smoothed = get_objective("non_saturating").discriminator_loss(
@@ -170,7 +170,7 @@ class TestNonSaturating(LabelBasedCase):
         grads = {}
         for name in ("minimax", "non_saturating"):
             _, _, (grad,) = loss_gradients(
-                lambda n=name: (get_objective(n).generator_loss(fake), None), [fake]
+                lambda n=name: (get_objective(n).generator_loss(None, fake), None), [fake]
             )
             grads[name] = abs(float(grad.numpy()[0, 0]))
         assert grads["minimax"] < 1e-4 < 0.99 < grads["non_saturating"]
@@ -203,7 +203,7 @@ class TestLeastSquares(LabelBasedCase):
         # 1/2 * (0 + 4)/2 + 1/2 * (0 + 4)/2 = 2; generator: 1/2 * (1 + 9)/2 = 2.5.
         lsgan = get_objective("least_squares")
         assert float(lsgan.discriminator_loss(real, fake)) == pytest.approx(2.0)
-        assert float(lsgan.generator_loss(fake)) == pytest.approx(2.5)
+        assert float(lsgan.generator_loss(None, fake)) == pytest.approx(2.5)
 
 
 class TestHinge(ObjectiveCase):
@@ -220,7 +220,7 @@ class TestHinge(ObjectiveCase):
         fake = np.array([[-2.0], [0.5]], "float32")
         # Real: relu(-1), relu(0.5) -> 0.25. Fake: relu(-1), relu(1.5) -> 0.75.
         assert float(get_objective("hinge").discriminator_loss(real, fake)) == pytest.approx(1.0)
-        assert float(get_objective("hinge").generator_loss(fake)) == pytest.approx(0.75)
+        assert float(get_objective("hinge").generator_loss(None, fake)) == pytest.approx(0.75)
 
 
 def test_scores():

@@ -6,6 +6,7 @@ import pytest
 import keras_gans  # noqa: F401  (selects the TensorFlow backend before keras is imported)
 from keras_gans.backend import loss_gradients
 from keras_gans.errors import ConfigError
+from keras_gans.regularizers.base import PenaltyInputs
 from keras_gans.regularizers import (
     REGULARIZERS,
     GradientPenalty,
@@ -30,6 +31,10 @@ def linear_critic(weights):
     return lambda x: ops.sum(x * w, axis=tuple(range(1, len(x.shape))))
 
 
+def penalty_of(regularizer, critic, real, fake, seed_generator=None):
+    return regularizer.discriminator_penalty(PenaltyInputs(critic, real, fake, seed_generator=seed_generator))
+
+
 def random(shape, scale=1.0):
     return (RNG.normal(size=shape) * scale).astype("float32")
 
@@ -42,7 +47,7 @@ def unit(shape, norm=1.0):
 @pytest.mark.parametrize("shape", SHAPES)
 def test_gradient_penalty_of_unit_norm_linear_critic_is_zero(shape):
     critic = linear_critic(unit(shape[1:]))
-    penalty = GradientPenalty().discriminator_penalty(
+    penalty = penalty_of(GradientPenalty(),
         critic, random(shape, 3), random(shape, 3), keras.random.SeedGenerator(1)
     )
     assert float(penalty) == pytest.approx(0.0, abs=1e-6)
@@ -52,7 +57,7 @@ def test_gradient_penalty_of_unit_norm_linear_critic_is_zero(shape):
 def test_gradient_penalty_of_norm_two_linear_critic_is_one(shape):
     # (||w|| - 1)^2 = (2 - 1)^2 at every interpolate.
     critic = linear_critic(unit(shape[1:], norm=2.0))
-    penalty = GradientPenalty().discriminator_penalty(
+    penalty = penalty_of(GradientPenalty(),
         critic, random(shape), random(shape), keras.random.SeedGenerator(1)
     )
     assert float(penalty) == pytest.approx(1.0, rel=1e-5)
@@ -67,7 +72,7 @@ def test_gradient_penalty_interpolates_per_example_between_real_and_fake():
 
     real = np.ones((64, 3, 3, 2), "float32")
     fake = np.zeros_like(real)
-    GradientPenalty().discriminator_penalty(
+    penalty_of(GradientPenalty(),
         recording_critic, real, fake, keras.random.SeedGenerator(3)
     )
     (interpolates,) = seen
@@ -84,7 +89,7 @@ def test_gradient_penalty_eps_is_uniform_not_normal():
     # the penalty is E[(|eps| - 1)^2] = 1/3 for eps ~ U[0, 1] but 2 for eps ~ N(0, 1).
     batch = 4096
     real, fake = np.ones((batch, 1), "float32"), np.zeros((batch, 1), "float32")
-    penalty = GradientPenalty().discriminator_penalty(
+    penalty = penalty_of(GradientPenalty(),
         lambda x: 0.5 * ops.square(x[:, 0]), real, fake, keras.random.SeedGenerator(4)
     )
     # Standard error of the mean is sqrt(4/45 / 4096) ~= 0.005.
@@ -96,7 +101,7 @@ def test_gradient_penalty_is_seeded_and_works_in_graph_with_unknown_batch():
     real, fake = random((6, 3)), random((6, 3))
     gp = GradientPenalty()
     values = [
-        float(gp.discriminator_penalty(critic, real, fake, keras.random.SeedGenerator(9)))
+        float(penalty_of(gp, critic, real, fake, keras.random.SeedGenerator(9)))
         for _ in range(2)
     ]
     assert values[0] == values[1]
@@ -104,7 +109,7 @@ def test_gradient_penalty_is_seeded_and_works_in_graph_with_unknown_batch():
     seed_generator = keras.random.SeedGenerator(9)
     spec = tf.TensorSpec((None, 3), tf.float32)
     penalty_fn = tf.function(
-        lambda r, f: gp.discriminator_penalty(critic, r, f, seed_generator),
+        lambda r, f: penalty_of(gp, critic, r, f, seed_generator),
         input_signature=[spec, spec],
     )
     assert float(penalty_fn(real, fake)) == pytest.approx(values[0], rel=1e-5)
@@ -119,7 +124,7 @@ def test_gradient_penalty_gradient_is_finite_where_input_gradient_vanishes():
 
     def penalty():
         critic = lambda x: ops.sum(x * w, axis=1)  # noqa: E731
-        value = GradientPenalty().discriminator_penalty(
+        value = penalty_of(GradientPenalty(),
             critic, random((4, 2)), random((4, 2)), keras.random.SeedGenerator(0)
         )
         return value, None
@@ -133,7 +138,7 @@ def test_gradient_penalty_gradient_is_finite_where_input_gradient_vanishes():
 def test_r1_of_linear_critic_is_squared_weight_norm(shape):
     w = random(shape[1:])
     critic = linear_critic(w)
-    penalty = R1Penalty().discriminator_penalty(critic, random(shape), random(shape), None)
+    penalty = penalty_of(R1Penalty(), critic, random(shape), random(shape), None)
     assert float(penalty) == pytest.approx(float(np.sum(w**2)), rel=1e-5)
 
 
@@ -142,7 +147,7 @@ def test_r1_r2_of_sum_of_squares_is_four_times_mean_squared_norm(cls, penalized)
     # grad sum(x^2) = 2x, so ||grad||^2 = 4 ||x||^2, averaged over the batch.
     images = {"real": random((5, 4, 4, 3)), "fake": random((5, 4, 4, 3), 2.0)}
     critic = lambda x: ops.sum(ops.square(x), axis=(1, 2, 3))  # noqa: E731
-    penalty = cls().discriminator_penalty(critic, images["real"], images["fake"], None)
+    penalty = penalty_of(cls(), critic, images["real"], images["fake"], None)
     x = images[penalized]
     expected = 4.0 * np.mean(np.sum(x**2, axis=(1, 2, 3)))
     assert float(penalty) == pytest.approx(float(expected), rel=1e-5)
@@ -165,7 +170,7 @@ def test_weight_clipping_clips_only_trainable_discriminator_variables():
     moving_variance = discriminator.layers[1].moving_variance.numpy().copy()
 
     clipping = WeightClipping(clip_value=0.01)
-    assert clipping.discriminator_penalty(None, None, None, None) is None
+    assert penalty_of(clipping, None, None, None, None) is None
     clipping.after_discriminator_update(discriminator)
 
     for old, variable in zip(before, discriminator.trainable_variables):

@@ -1,6 +1,6 @@
-"""Augmentations of the discriminator's inputs: DiffAugment and adaptive augmentation (ADA).
+"""Augmentations of the discriminator's inputs: one file each, one registry line each.
 
-Adding one is a subclass of `Augmentation` in its own file and one line in `AUGMENTATIONS`.
+DiffAugment (Zhao et al. 2020) and adaptive augmentation (ADA, Karras et al. 2020).
 """
 
 from __future__ import annotations

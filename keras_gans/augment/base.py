@@ -4,42 +4,39 @@ from __future__ import annotations
 
 
 class Augmentation:
-    """A random, differentiable transform of every image the discriminator sees.
+    """Transforms every image the discriminator sees, reals and fakes, in both players' steps.
 
-    The trainer calls it on each discriminator input (reals and fakes, in D's step and in G's
-    step) before the regularizers, which therefore see augmented images. Because the same
-    distribution of transforms is applied to both sides, the discriminator cannot tell reals from
-    fakes by the augmentation, and the generator learns the un-augmented distribution as long as
-    the transforms are invertible in distribution (Zhao et al. 2020; Karras et al. 2020).
+    The trainer applies it before the discriminator and before the regularizers (which then
+    penalize gradients at the augmented images), so the generator is trained through the same
+    differentiable transform and never learns to produce augmented-looking images (Zhao et al.
+    2020; Karras et al. 2020). Written with `keras.ops` only, without Python branches on tensor
+    values, so it runs on every backend and under XLA; random parameters come from the trainer's
+    seed generator.
 
-    State that adapts during training (ADA's probability `p`) lives in `variables`, which the
-    trainer tracks (checkpoints, JAX state); `observe` updates it from D's logits on the augmented
-    reals once per discriminator step, with `variable.assign` only.
-
-    Written with `keras.ops` and `keras.random` only, without Python branches on tensor values,
-    so that it runs on TensorFlow and JAX under XLA.
+    A subclass overrides `__call__`, and, if it adapts, `observe` and `logs`; any state it keeps
+    lives in `keras.Variable`s listed by `variables`, which the trainer tracks (and threads
+    through the JAX step as state), and changes only through `variable.assign`.
     """
 
     name = "none"
 
     def __call__(self, images, seed_generator):
-        """Augmented `images` (float `[batch, height, width, channels]`), same shape and dtype."""
+        """`images` `[batch, H, W, C]` in [-1, 1] -> augmented images of the same shape."""
         return images
 
     @property
     def variables(self) -> list:
-        """`keras.Variable`s holding the augmentation's state; none by default."""
         return []
 
     def observe(self, real_logits):
-        """Called once per discriminator step with D's logits on the augmented reals."""
+        """Called once per discriminator step with its (augmented) real logits; adapts state."""
         return None
 
     def logs(self) -> dict:
-        """Scalar tensors the trainer adds to its logs, e.g. `{"augment_p": p}`."""
+        """Scalar tensors the trainer adds to each step's logs (e.g. `augment_p`)."""
         return {}
 
-    def get_config(self) -> dict:
+    def get_config(self):
         return {}
 
     @classmethod

@@ -1,4 +1,11 @@
-"""Gradient code for the TensorFlow backend: the only module that uses `tf.GradientTape`."""
+"""The TensorFlow side: a stateful step under `tf.GradientTape`, as Keras's TF trainer runs it.
+
+Under a `tf.distribute` strategy Keras calls the step once per replica on that replica's slice of
+the global batch, and Keras's optimizer *sums* the replicas' gradients. Losses here are means
+over the local slice, so `loss_gradients` divides by the replica count: the sum of the replicas'
+gradients is then the gradient of the mean over the global batch, the same update one device
+makes with the whole batch.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,8 @@ import tensorflow as tf
 def input_gradients(fn: Callable, inputs):
     """Gradient of `sum(fn(inputs))` with respect to `inputs`, itself differentiable.
 
-    Used by the gradient penalty and R1/R2: because the tape is created inside any outer tape,
-    the returned gradient can be differentiated again (double backpropagation).
+    Because the tape is created inside any outer tape, the returned gradient can be
+    differentiated again (double backpropagation, as the gradient penalty and R1 need).
     """
     with tf.GradientTape() as tape:
         tape.watch(inputs)
@@ -21,7 +28,37 @@ def input_gradients(fn: Callable, inputs):
 
 
 def loss_gradients(loss_fn: Callable, variables: Sequence):
-    """Runs `loss_fn()` -> `(loss, aux)` and returns `(loss, aux, gradients wrt variables)`."""
+    """Runs `loss_fn()` -> `(loss, aux)`; returns `(loss, aux, gradients wrt variables)`."""
     with tf.GradientTape() as tape:
         loss, aux = loss_fn()
-    return loss, aux, tape.gradient(loss, variables)
+        replica_share = loss / tf.cast(_replicas(), loss.dtype)
+    return loss, aux, tape.gradient(replica_share, variables)
+
+
+def train_step(model, step_fn, data):
+    """Keras's TF trainer calls `train_step(data)` (per replica) and keeps the variables itself."""
+    return step_fn(data)
+
+
+def replica_batch(local_batch):
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return local_batch, 0
+    replica = tf.cast(context.replica_id_in_sync_group, "int32")
+    return local_batch * context.num_replicas_in_sync, replica * local_batch
+
+
+def mean_over_replicas(x):
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return x
+    return context.all_reduce(tf.distribute.ReduceOp.MEAN, x)
+
+
+def _replicas() -> int:
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def apply_gradients(optimizer, grads, variables) -> None:
+    """`optimizer.apply`: Keras's TF optimizer sums the replicas' gradients and updates in place."""
+    optimizer.apply(grads, variables)

@@ -1,7 +1,9 @@
 """GAN objectives: pairs of pure loss functions on discriminator logits of any shape `[batch, ...]`.
 
-Adding a variant is one file defining `<name>_generator_loss(fake_logits)` and
-`<name>_discriminator_loss(real_logits, fake_logits, ...)`, plus one line in `OBJECTIVES`.
+Adding a variant is one file defining `<name>_generator_loss(real_logits, fake_logits)` and
+`<name>_discriminator_loss(real_logits, fake_logits, ...)`, plus one line in `OBJECTIVES`. Both
+losses see both sides (tensorflow/gan's `relativistic_generator_loss(real, gen)` shape), so a
+relativistic objective is one more file, not an edit of the trainer.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class Objective:
 
     Args:
         name: registry key, e.g. `"hinge"`.
-        generator_loss: `fn(fake_logits) -> scalar`.
+        generator_loss: `fn(real_logits, fake_logits) -> scalar`; `real_logits` is None unless
+            `generator_needs_real` (the trainer then scores reals in the generator step too).
         discriminator_loss: `fn(real_logits, fake_logits, **targets) -> scalar`.
         label_based: whether `discriminator_loss` accepts `real_targets=`/`fake_targets=`
             (scalar or per-example `[batch]`), the hook for label smoothing and flipping.
@@ -51,6 +54,8 @@ class Objective:
             (a probability for cross-entropy objectives, the raw output otherwise); the trainer
             averages it.
         paper: the reference the objective follows.
+        generator_needs_real: whether `generator_loss` reads `real_logits` (relativistic losses);
+            the others are not charged the extra discriminator pass.
     """
 
     name: str

@@ -7,7 +7,7 @@ from keras import ops
 from keras_gans.objectives._common import as_logits
 
 
-def hinge_generator_loss(fake_logits):
+def hinge_generator_loss(real_logits, fake_logits):
     """`-E[D(G(z))]`: the generator side is not hinged (as in Miyato et al. 2018)."""
     return -ops.mean(as_logits(fake_logits))
 

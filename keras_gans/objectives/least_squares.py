@@ -10,7 +10,7 @@ from keras_gans.objectives._common import as_logits, broadcast_targets
 _GENERATOR_TARGET = 1.0
 
 
-def least_squares_generator_loss(fake_logits):
+def least_squares_generator_loss(real_logits, fake_logits):
     """`1/2 E[(D(G(z)) - c)^2]` with c = 1."""
     return 0.5 * ops.mean(ops.square(as_logits(fake_logits) - _GENERATOR_TARGET))
 

@@ -7,7 +7,7 @@ from keras import ops
 from keras_gans.objectives._common import as_logits, sigmoid_cross_entropy
 
 
-def minimax_generator_loss(fake_logits):
+def minimax_generator_loss(real_logits, fake_logits):
     """Mean of `log(1 - D(G(z)))`, which the generator minimizes (the paper's original game).
 
     `log(1 - sigmoid(x)) = -softplus(x)`. Its gradient vanishes when D confidently rejects the

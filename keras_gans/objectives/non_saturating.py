@@ -7,7 +7,7 @@ from keras import ops
 from keras_gans.objectives._common import as_logits, sigmoid_cross_entropy
 
 
-def non_saturating_generator_loss(fake_logits):
+def non_saturating_generator_loss(real_logits, fake_logits):
     """Mean of `-log D(G(z)) = softplus(-x)`: strong gradients early, when D rejects the fakes."""
     return ops.mean(ops.softplus(-as_logits(fake_logits)))
 

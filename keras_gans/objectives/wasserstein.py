@@ -7,7 +7,7 @@ from keras import ops
 from keras_gans.objectives._common import as_logits
 
 
-def wasserstein_generator_loss(fake_logits):
+def wasserstein_generator_loss(real_logits, fake_logits):
     """`-E[D(G(z))]`: the generator raises the critic's score of its samples."""
     return -ops.mean(as_logits(fake_logits))
 

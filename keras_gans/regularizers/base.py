@@ -2,11 +2,51 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 from keras import ops
 
+from keras_gans.backend import input_gradients
 from keras_gans.errors import ConfigError
+
+
+@dataclasses.dataclass
+class PenaltyInputs:
+    """What a penalty sees of one discriminator step.
+
+    Attributes:
+        discriminator_fn: images -> logits of any shape `[batch, ...]`.
+        real, fake:       the images the discriminator saw this step (augmented, with instance
+                          noise), float tensors `[batch, ...]` of one shape.
+        real_logits, fake_logits: its outputs on them.
+        seed_generator:   for the penalty's own random draws.
+        gradient_scale:   the discriminator's loss scale under mixed_float16 (1 otherwise).
+    """
+
+    discriminator_fn: Callable
+    real: Any
+    fake: Any
+    real_logits: Any = None
+    fake_logits: Any = None
+    seed_generator: Any = None
+    gradient_scale: Any = 1.0
+
+    def gradients_at(self, images):
+        """`d sum(D(images)) / d images` in float32, differentiable again.
+
+        Under mixed_float16 the backward pass runs in float16, where input gradients of a few
+        1e-8 flush to zero; scaling the output by the loss scale before differentiating and
+        dividing afterwards keeps them, as the loss scale does for the weight gradients.
+        """
+        scale = self.gradient_scale
+
+        def scaled(x):
+            return ops.cast(self.discriminator_fn(x), "float32") * scale
+
+        return ops.cast(input_gradients(scaled, images), "float32") / scale
 
 
 class Regularizer:
@@ -36,13 +76,19 @@ class Regularizer:
         self.weight = float(weight)
         self.every = int(every)
 
-    def discriminator_penalty(self, discriminator_fn, real, fake, seed_generator):
+    def discriminator_penalty(self, inputs: PenaltyInputs):
         """Unweighted scalar penalty, or `None` when this regularizer adds no loss term.
 
-        `discriminator_fn` maps images to logits of any shape `[batch, ...]`; `real` and `fake`
-        are float tensors `[batch, ...]` of the same shape (images or 2-D toy data).
+        A mean over the batch: the trainer makes it a mean over the global batch under
+        data parallelism. A regularizer with state (`variables`) may `assign` it here; a lazy
+        one (`every > 1`) must not, since its penalty runs inside a conditional.
         """
         return None
+
+    @property
+    def variables(self) -> list:
+        """`keras.Variable`s this regularizer keeps (e.g. EMA anchors); the trainer tracks them."""
+        return []
 
     @property
     def adds_penalty(self) -> bool:

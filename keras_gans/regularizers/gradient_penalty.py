@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_gans.backend import input_gradients
+from keras_gans.backend import per_example
 from keras_gans.regularizers.base import Regularizer, per_example_sum
 
 # Inside the square root, so that its derivative stays finite where the input gradient vanishes.
@@ -31,12 +31,12 @@ class GradientPenalty(Regularizer):
     def __init__(self, weight=10.0, every=1):
         super().__init__(weight=weight, every=every)
 
-    def discriminator_penalty(self, discriminator_fn, real, fake, seed_generator):
-        real = ops.cast(real, "float32")
-        fake = ops.cast(fake, "float32")
+    def discriminator_penalty(self, inputs):
+        real = ops.cast(inputs.real, "float32")
+        fake = ops.cast(inputs.fake, "float32")
         shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
-        eps = keras.random.uniform(shape, minval=0.0, maxval=1.0, seed=seed_generator)
+        eps = per_example(keras.random.uniform, shape, inputs.seed_generator)
         interpolates = fake + eps * (real - fake)
-        gradients = input_gradients(discriminator_fn, interpolates)
+        gradients = inputs.gradients_at(interpolates)
         norms = ops.sqrt(per_example_sum(ops.square(gradients)) + _SQRT_EPSILON)
         return ops.mean(ops.square(norms - 1.0))

@@ -6,7 +6,6 @@ import numbers
 
 from keras import ops
 
-from keras_gans.backend import input_gradients
 from keras_gans.errors import ConfigError
 from keras_gans.regularizers.base import Regularizer, per_example_sum
 
@@ -34,9 +33,9 @@ class R1Penalty(Regularizer):
     def _penalized(self, real, fake):
         return real
 
-    def discriminator_penalty(self, discriminator_fn, real, fake, seed_generator):
-        images = ops.cast(self._penalized(real, fake), "float32")
-        gradients = input_gradients(discriminator_fn, images)
+    def discriminator_penalty(self, inputs):
+        images = ops.cast(self._penalized(inputs.real, inputs.fake), "float32")
+        gradients = inputs.gradients_at(images)
         return ops.mean(per_example_sum(ops.square(gradients)))
 
     def get_config(self):

@@ -1,5 +1,5 @@
 """The one adversarial model: every GAN variant is this train_step with another objective,
-conditioning or set of auxiliary terms."""
+conditioning, augmentation or set of regularizers and auxiliary terms."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import keras
 from keras import ops
 
 from keras_gans import backend
+from keras_gans.augment import Augmentation
 from keras_gans.objectives import get_objective
+from keras_gans.regularizers.base import PenaltyInputs
 from keras_gans.trainer.conditioning import Unconditional
 from keras_gans.trainer.history import HistoryBuffer
+from keras_gans.trainer.optimizers import OptimizerPair
 from keras_gans.trainer.terms import StepTensors
 from keras_gans.trainer.tricks import (
     ExponentialMovingAverage,
@@ -28,6 +31,14 @@ class GAN(keras.Model):
     discriminator sees is the `conditioning`'s business; losses beyond the adversarial one (AC-GAN's
     class loss, InfoGAN's mutual information, pix2pix's L1, CycleGAN's cycle) are `terms`.
 
+    The step is written once, for both Keras backends: it reads and assigns variables, and
+    `keras_gans.backend` runs it statefully on TensorFlow and as a pure function of explicit
+    state on JAX. Every loss is a mean over the global batch, also when data parallelism splits
+    it. The logs of a step are that step's own values (not running means); the variable
+    `recent_steps` is a `[log_every, len(logged_names)]` ring buffer on the device whose row
+    `(s - 1) % log_every` holds step s's values, so callbacks read the device once per
+    `log_every` steps and still see every step, whatever `steps_per_execution` is.
+
     Args:
         generator:            keras.Model, conditioning's generator inputs -> samples.
         discriminator:        keras.Model, samples (or `[samples, labels]`) -> logits of any shape
@@ -37,6 +48,7 @@ class GAN(keras.Model):
         regularizers:         `Regularizer` instances (gradient penalty, R1, weight clipping...).
         terms:                `AuxiliaryTerm` instances (`keras_gans.trainer.terms`).
         conditioning:         a `Conditioning`; default `Unconditional(latent_dim)`.
+        augment:              an `Augmentation` applied to every discriminator input.
         history_size:         if > 0, D sees fakes through a `HistoryBuffer` of that many images.
         d_steps:              discriminator updates per generator update (WGAN's n_critic).
         label_smoothing:      one-sided smoothing of real targets (label-based objectives).
@@ -44,6 +56,7 @@ class GAN(keras.Model):
         instance_noise:       initial stddev of Gaussian noise added to D's inputs.
         instance_noise_steps: steps over which that noise anneals linearly to 0.
         ema_decay:            if > 0, keep `ema_generator`, an EMA of the generator's weights.
+        log_every:            rows of the `recent_steps` buffer (the callbacks' logging interval).
         seed:                 seeds the latent and noise draws (with keras.utils.set_random_seed
                               for weights, runs repeat exactly on one machine).
 
@@ -63,6 +76,7 @@ class GAN(keras.Model):
         regularizers=(),
         terms=(),
         conditioning=None,
+        augment=None,
         history_size=0,
         d_steps=1,
         label_smoothing=0.0,
@@ -70,6 +84,7 @@ class GAN(keras.Model):
         instance_noise=0.0,
         instance_noise_steps=1,
         ema_decay=0.0,
+        log_every=1,
         seed=None,
         **kwargs,
     ):
@@ -81,15 +96,19 @@ class GAN(keras.Model):
         self.regularizers = list(regularizers)
         self.terms = list(terms)
         self.conditioning = conditioning or Unconditional(self.latent_dim)
+        self.augment = augment or Augmentation()
         self.d_steps = int(d_steps)
         self.label_smoothing = float(label_smoothing)
         self.label_flip = float(label_flip)
         self.instance_noise = float(instance_noise)
         self.instance_noise_steps = int(instance_noise_steps)
         self.ema_decay = float(ema_decay)
+        self.log_every = max(1, int(log_every))
         self.seed_generator = keras.random.SeedGenerator(seed)
         # Generator updates so far; lazy regularizers and noise annealing read it.
-        self.step = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False, name="step")
+        self.step = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False, name="step")
+        # Tracked here so that checkpoints hold them and the JAX step threads them as state.
+        self.component_state = [v for c in (*self.regularizers, self.augment) for v in c.variables]
 
         example_inputs, example_context = self.conditioning.example()
         example_fake = self.generator(example_inputs)
@@ -102,13 +121,15 @@ class GAN(keras.Model):
             self.ema_generator(example_inputs)
             self.ema_generator.trainable = False
             self.ema = ExponentialMovingAverage(generator, self.ema_generator, self.ema_decay)
-        self._score_real_in_generator_step = any(term.needs_real_outputs for term in self.terms)
+        self._score_real_in_generator_step = (
+            self.objective.generator_needs_real or any(term.needs_real_outputs for term in self.terms))
 
         term_names = [f"{side}_{term.name}" for term in self.terms for side in term.sides]
         penalties = [r.name for r in self.regularizers if r.adds_penalty]
-        names = ["d_loss", "g_loss", *penalties, *term_names,
-                 "real_score", "fake_score", "d_grad_norm", "g_grad_norm"]
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.logged_names = ["d_loss", "g_loss", *penalties, *term_names, "real_score", "fake_score",
+                             "d_grad_norm", "g_grad_norm", *self.augment.logs()]
+        self.recent_steps = self.add_weight(shape=(self.log_every, len(self.logged_names)), dtype="float32",
+                                            initializer="zeros", trainable=False, name="recent_steps")
 
     @property
     def sampler(self):
@@ -117,20 +138,38 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
-        return list(self.trackers.values())
+        # Each step reports its own values (see `recent_steps`); no running means to keep.
+        return []
+
+    @property
+    def g_optimizer(self):
+        return self.optimizer.generator
+
+    @property
+    def d_optimizer(self):
+        return self.optimizer.discriminator
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
+        for optimizer in (g_optimizer, d_optimizer):
+            if getattr(optimizer, "use_ema", False):
+                raise ValueError(f"{type(optimizer).__name__}(use_ema=True): the GAN keeps its own EMA "
+                                 "generator (ema_decay=...); pass optimizers without use_ema.")
+        if keras.config.dtype_policy().name == "mixed_float16":
+            # float16 gradients underflow without a loss scale; each player gets its own.
+            g_optimizer, d_optimizer = (
+                o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
+                for o in (g_optimizer, d_optimizer))
         # Build each optimizer on its own network now: Keras would otherwise build the model's
         # `optimizer` on every trainable variable of both networks.
         inputs, context = self.conditioning.example()
         self.discriminator(self.conditioning.discriminator_inputs(self.generator(inputs), context))
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-        kwargs.setdefault("jit_compile", False)
-        # `optimizer` is the generator's, so callbacks read its learning rate and its iterations
-        # count generator steps.
-        super().compile(optimizer=g_optimizer, **kwargs)
+        # On JAX every step is compiled anyway; on TensorFlow XLA stays the caller's choice, since
+        # arbitrary user networks may not compile.
+        kwargs.setdefault("jit_compile", backend.name == "jax")
+        kwargs.setdefault("auto_scale_loss", False)
+        super().compile(optimizer=OptimizerPair(g_optimizer, d_optimizer), **kwargs)
         self.built = True
 
     def call(self, inputs, training=False):
@@ -141,13 +180,21 @@ class GAN(keras.Model):
         source / translation / target rows for image-to-image ones (which need a data `batch`)."""
         return self.conditioning.preview(self.sampler, num_samples, seed=seed, batch=batch)
 
-    def train_step(self, data):
+    def train_step(self, *args):
+        # Keras calls train_step(data) on TensorFlow and train_step(state, data) on JAX.
+        return backend.train_step(self, self._adversarial_step, *args)
+
+    def _adversarial_step(self, data):
         slices = _split_batch(data, self.d_steps)
-        for data_slice in slices:
-            self._discriminator_step(*self.conditioning.unpack(data_slice))
-        self._generator_step(*self.conditioning.unpack(slices[-1]))
+        d_values = [self._discriminator_step(*self.conditioning.unpack(s)) for s in slices]
+        values = {name: sum(v[name] for v in d_values) / len(d_values) for name in d_values[0]}
+        values.update(self._generator_step(*self.conditioning.unpack(slices[-1])))
+        values.update(self.augment.logs())
         self.step.assign_add(1)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        row = backend.mean_over_replicas(ops.stack([ops.cast(values[n], "float32") for n in self.logged_names]))
+        slot = ops.cast(ops.mod(self.step.value - 1, self.log_every), "int32")
+        self.recent_steps.assign(ops.slice_update(self.recent_steps.value, (slot, 0), row[None, :]))
+        return {name: row[i] for i, name in enumerate(self.logged_names)}
 
     def _discriminate(self, images, context):
         outputs = self.discriminator(self.conditioning.discriminator_inputs(images, context), training=True)
@@ -157,12 +204,17 @@ class GAN(keras.Model):
         inputs, fake_context = self.conditioning.generator_inputs(context, batch_size, self.seed_generator)
         return self.generator(inputs, training=True), fake_context
 
+    def _discriminator_view(self, images):
+        """What D sees of `images`: instance noise, then the augmentation, on every input."""
+        images = self._noisy(images)
+        return keras.tree.map_structure(lambda x: self.augment(x, self.seed_generator), images)
+
     def _discriminator_step(self, real, context):
         batch_size = _batch_size(real)
         fake, fake_context = self._fakes(context, batch_size)
         if self.fake_history is not None:
             fake, fake_context = self.fake_history.swap((fake, fake_context), self.seed_generator)
-        real, fake = self._noisy(real), self._noisy(fake)
+        real, fake = self._discriminator_view(real), self._discriminator_view(fake)
         targets = {}
         if self.objective.label_based and (self.label_smoothing or self.label_flip):
             real_targets, fake_targets = discriminator_targets(
@@ -172,49 +224,50 @@ class GAN(keras.Model):
 
         def discriminator_loss():
             real_outputs, fake_outputs = self._discriminate(real, context), self._discriminate(fake, fake_context)
-            adversarial = self.objective.discriminator_loss(real_outputs["logits"], fake_outputs["logits"], **targets)
-            terms = {r.name: self._regularizer_term(r, real, fake, context)
-                     for r in self.regularizers if r.adds_penalty}
+            real_logits, fake_logits = real_outputs["logits"], fake_outputs["logits"]
+            adversarial = self.objective.discriminator_loss(real_logits, fake_logits, **targets)
+            inputs = PenaltyInputs(lambda x: self._discriminate(x, context)["logits"], real, fake,
+                                   real_logits, fake_logits, self.seed_generator, _loss_scale(self.d_optimizer))
+            penalties = {r.name: self._regularizer_term(r, inputs) for r in self.regularizers if r.adds_penalty}
             step = StepTensors(real, fake, real_outputs, fake_outputs, context, fake_context,
                                self.generator, self.discriminator)
             reported = self._term_values("d", step)
-            total = adversarial + sum(terms.values()) + self._weighted(reported)
-            return total, (adversarial, {**terms, **reported}, real_outputs["logits"], fake_outputs["logits"])
+            total = adversarial + sum(penalties.values()) + self._weighted(reported)
+            return self.d_optimizer.scale_loss(total), (adversarial, {**penalties, **reported}, real_logits, fake_logits)
 
         variables = self.discriminator.trainable_variables
-        _, aux, grads = backend.loss_gradients(discriminator_loss, variables)
-        self.d_optimizer.apply(grads, variables)
-        self.trackers["d_grad_norm"].update_state(_global_norm(grads))
+        _, (adversarial, reported, real_logits, fake_logits), grads = backend.loss_gradients(
+            discriminator_loss, variables)
+        backend.apply_gradients(self.d_optimizer, grads, variables)
         for regularizer in self.regularizers:
             regularizer.after_discriminator_update(self.discriminator)
-
-        adversarial, terms, real_logits, fake_logits = aux
-        self.trackers["d_loss"].update_state(adversarial)
-        for name, term in terms.items():
-            self.trackers[name].update_state(term)
-        self.trackers["real_score"].update_state(ops.mean(self.objective.score(real_logits)))
-        self.trackers["fake_score"].update_state(ops.mean(self.objective.score(fake_logits)))
+        self.augment.observe(ops.stop_gradient(real_logits))
+        return {"d_loss": adversarial, **reported,
+                "real_score": ops.mean(self.objective.score(real_logits)),
+                "fake_score": ops.mean(self.objective.score(fake_logits)),
+                "d_grad_norm": _global_norm(grads) / _loss_scale(self.d_optimizer)}
 
     def _generator_step(self, real, context):
+        real_seen = self._discriminator_view(real) if self._score_real_in_generator_step else None
+
         def generator_loss():
             fake, fake_context = self._fakes(context, _batch_size(real))
-            fake_outputs = self._discriminate(self._noisy(fake), fake_context)
-            real_outputs = self._discriminate(real, context) if self._score_real_in_generator_step else None
+            fake_outputs = self._discriminate(self._discriminator_view(fake), fake_context)
+            real_outputs = self._discriminate(real_seen, context) if real_seen is not None else None
             step = StepTensors(real, fake, real_outputs, fake_outputs, context, fake_context,
                                self.generator, self.discriminator)
             reported = self._term_values("g", step)
-            adversarial = self.objective.generator_loss(fake_outputs["logits"])
-            return adversarial + self._weighted(reported), (adversarial, reported)
+            real_logits = real_outputs["logits"] if real_outputs is not None else None
+            adversarial = self.objective.generator_loss(real_logits, fake_outputs["logits"])
+            total = adversarial + self._weighted(reported)
+            return self.g_optimizer.scale_loss(total), (adversarial, reported)
 
         variables = self.generator.trainable_variables
         _, (adversarial, reported), grads = backend.loss_gradients(generator_loss, variables)
-        self.g_optimizer.apply(grads, variables)
-        self.trackers["g_grad_norm"].update_state(_global_norm(grads))
+        backend.apply_gradients(self.g_optimizer, grads, variables)
         if self.ema_generator is not None:
             self.ema.update()
-        self.trackers["g_loss"].update_state(adversarial)
-        for name, value in reported.items():
-            self.trackers[name].update_state(value)
+        return {"g_loss": adversarial, **reported, "g_grad_norm": _global_norm(grads) / _loss_scale(self.g_optimizer)}
 
     def _term_values(self, side, step):
         """Unweighted values of the terms contributing to `side` ("d" or "g"), keyed by metric name."""
@@ -225,13 +278,9 @@ class GAN(keras.Model):
         weights = {name: term.weight for term in self.terms for name in (f"d_{term.name}", f"g_{term.name}")}
         return sum((weights[name] * value for name, value in reported.items()), ops.zeros(()))
 
-    def _regularizer_term(self, regularizer, real, fake, context):
-        def discriminator_fn(images):
-            return self._discriminate(images, context)["logits"]
-
+    def _regularizer_term(self, regularizer, inputs):
         def weighted_penalty(scale):
-            penalty = regularizer.discriminator_penalty(discriminator_fn, real, fake, self.seed_generator)
-            return regularizer.weight * scale * penalty
+            return regularizer.weight * scale * regularizer.discriminator_penalty(inputs)
 
         if regularizer.every == 1:
             return weighted_penalty(1.0)
@@ -245,6 +294,12 @@ class GAN(keras.Model):
             return images
         stddev = instance_noise_stddev(self.instance_noise, self.step, self.instance_noise_steps)
         return keras.tree.map_structure(lambda x: add_instance_noise(x, stddev, self.seed_generator), images)
+
+
+def _loss_scale(optimizer):
+    # LossScaleOptimizer (mixed_float16) keeps a dynamic scale; every other optimizer scales by 1.
+    scale = getattr(optimizer, "dynamic_scale", None)
+    return 1.0 if scale is None else ops.cast(scale, "float32")
 
 
 def _batch_size(structure):
@@ -263,4 +318,4 @@ def _split_batch(data, parts):
 
 def _global_norm(gradients):
     # A vanishing generator gradient is the first sign of a discriminator that wins outright.
-    return ops.sqrt(sum(ops.sum(ops.square(g)) for g in gradients if g is not None))
+    return ops.sqrt(sum(ops.sum(ops.square(ops.cast(g, "float32"))) for g in gradients if g is not None))

@@ -69,7 +69,9 @@ class ExponentialMovingAverage:
         trainable = {id(v) for v in source.trainable_weights}
         self.pairs = [(t, s, id(s) in trainable) for t, s in zip(target.weights, source.weights)]
         for target_weight, source_weight, _ in self.pairs:
-            target_weight.assign(source_weight)
+            # A copy: on JAX an assigned array is shared, and Keras's JAX step donates every
+            # state buffer once, so two variables must never hold the same one.
+            target_weight.assign(ops.copy(source_weight))
 
     def beta(self, step=None):
         """The weight of the old average in this update; `step`: generator updates before it."""

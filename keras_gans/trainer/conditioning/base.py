@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_gans.backend import per_example
+
 
 class Conditioning:
     """The trainer's only view of what drives the generator (noise, labels, codes or images).
@@ -61,7 +63,7 @@ class Unconditional(Conditioning):
         return images_of(data), None
 
     def generator_inputs(self, context, batch_size, seed_generator):
-        return keras.random.normal((batch_size, self.latent_dim), seed=seed_generator), None
+        return per_example(keras.random.normal, (batch_size, self.latent_dim), seed_generator), None
 
     def example(self):
         return ops.zeros((1, self.latent_dim)), None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_gans.backend import per_example
 from keras_gans.errors import DataError
 from keras_gans.trainer.conditioning.base import Conditioning
 from keras_gans.trainer.sampling import class_grid
@@ -36,7 +37,7 @@ class ClassLabels(Conditioning):
         return images, ops.cast(labels, "int32")
 
     def generator_inputs(self, context, batch_size, seed_generator):
-        z = keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
+        z = per_example(keras.random.normal, (batch_size, self.latent_dim), seed_generator)
         return [z, context], context
 
     def discriminator_inputs(self, images, context):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_gans.backend import per_example
 from keras_gans.trainer.conditioning.base import Conditioning, images_of
 from keras_gans.trainer.sampling import code_grid, code_vector
 
@@ -42,7 +43,7 @@ class LatentCodes(Conditioning):
 
     def generator_inputs(self, context, batch_size, seed_generator):
         codes = self.sample_codes(batch_size, seed_generator)
-        z = keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
+        z = per_example(keras.random.normal, (batch_size, self.latent_dim), seed_generator)
         return ops.concatenate([z, code_vector(codes, self.categorical)], axis=-1), codes
 
     def example(self):
