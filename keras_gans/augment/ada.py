@@ -92,7 +92,7 @@ class AdaptiveAugment(Augmentation):
         return self._color(images, seed_generator)
 
     def _chance(self, images, name, seed_generator):
-        return transforms.per_example_chance(images, self.multipliers[name] * self.p, seed_generator)
+        return transforms.per_example_chance(images, self.multipliers[name] * self.p.value, seed_generator)
 
     def _pixel_blitting(self, images, seed_generator):
         n = transforms.batch_size(images)
@@ -140,21 +140,23 @@ class AdaptiveAugment(Augmentation):
     def observe(self, real_logits):
         if self.target is None:
             return None
+        # `.value` reads the variables as tensors (on JAX, the step's explicit state).
+        p, rt, sign_sum, observed = (v.value for v in self.variables)
         logits = ops.cast(real_logits, "float32")
-        sign_sum = self._sign_sum + ops.mean(ops.sign(logits))
-        observed = self._observed + 1.0
+        sign_sum = sign_sum + ops.mean(ops.sign(logits))
+        observed = observed + 1.0
         due = observed >= self.interval
-        rt = sign_sum / observed
+        mean_sign = sign_sum / observed
         images = ops.cast(ops.shape(logits)[0], "float32") * self.interval
-        adjusted = ops.clip(self.p + ops.sign(rt - self.target) * images / (self.adjust_kimg * 1000.0), 0.0, 1.0)
-        self.p.assign(ops.where(due, adjusted, self.p))
-        self.rt.assign(ops.where(due, rt, self.rt))
+        adjusted = ops.clip(p + ops.sign(mean_sign - self.target) * images / (self.adjust_kimg * 1000.0), 0.0, 1.0)
+        self.p.assign(ops.where(due, adjusted, p))
+        self.rt.assign(ops.where(due, mean_sign, rt))
         self._sign_sum.assign(ops.where(due, 0.0, sign_sum))
         self._observed.assign(ops.where(due, 0.0, observed))
         return None
 
     def logs(self):
-        return {"augment_p": ops.convert_to_tensor(self.p), "augment_rt": ops.convert_to_tensor(self.rt)}
+        return {"augment_p": self.p.value, "augment_rt": self.rt.value}
 
     def get_config(self):
         return {"p": self.initial_p, "target": self.target, "interval": self.interval,

@@ -50,16 +50,16 @@ class LeCamRegularizer(Regularizer):
 
     def anchors(self):
         """The bias-corrected moving averages (a_real, a_fake); zeros before the first update."""
-        correction = ops.maximum(1.0 - ops.power(self.decay, self.updates), 1e-12)
-        return self.real_average / correction, self.fake_average / correction
+        correction = ops.maximum(1.0 - ops.power(self.decay, self.updates.value), 1e-12)
+        return self.real_average.value / correction, self.fake_average.value / correction
 
     def discriminator_penalty(self, inputs):
         real_logits = ops.cast(inputs.real_logits, "float32")
         fake_logits = ops.cast(inputs.fake_logits, "float32")
         for average, logits in ((self.real_average, real_logits), (self.fake_average, fake_logits)):
             batch_mean = ops.stop_gradient(ops.mean(logits))
-            average.assign(self.decay * average + (1.0 - self.decay) * batch_mean)
-        self.updates.assign(self.updates + 1.0)
+            average.assign(self.decay * average.value + (1.0 - self.decay) * batch_mean)
+        self.updates.assign(self.updates.value + 1.0)
         anchor_real, anchor_fake = self.anchors()
         return ops.mean(ops.square(ops.relu(real_logits - anchor_fake))) + ops.mean(
             ops.square(ops.relu(anchor_real - fake_logits))
