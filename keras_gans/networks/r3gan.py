@@ -36,8 +36,28 @@ def msr_initializer(gain=1.0):
 
 
 def _conv(filters, size, gain=1.0, groups=1, bias=False):
-    return layers.Conv2D(filters, size, padding="same", groups=groups, use_bias=bias,
-                         kernel_initializer=msr_initializer(gain))
+    cls = GroupedConv2D if groups > 1 else layers.Conv2D
+    options = {"groups": groups} if groups > 1 else {}
+    return cls(filters, size, padding="same", use_bias=bias, kernel_initializer=msr_initializer(gain), **options)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class GroupedConv2D(layers.Conv2D):
+    """`Conv2D(groups=...)` computed as one ordinary convolution per group, concatenated.
+
+    Same kernel layout (`[k, k, in / groups, out]`) and initialization as Keras' grouped
+    convolution, but without its TensorFlow-CPU fallback, which wraps every grouped convolution
+    in its own XLA-compiled `tf.function` and so recompiles on every eager call (sampling, FID,
+    export) and puts XLA-only ops into exported graphs.
+    """
+
+    def convolution_op(self, inputs, kernel):
+        inputs_per_group = ops.split(inputs, self.groups, axis=-1)
+        kernels_per_group = ops.split(kernel, self.groups, axis=-1)
+        return ops.concatenate([
+            ops.conv(x, k, strides=self.strides, padding=self.padding, data_format=self.data_format,
+                     dilation_rate=self.dilation_rate)
+            for x, k in zip(inputs_per_group, kernels_per_group)], axis=-1)
 
 
 # Plain slicing (strided slices) rather than `ops.slice`/`ops.take`: under XLA on TensorFlow the
