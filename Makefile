@@ -2,6 +2,10 @@
 # Both set up .venv first (Python 3.10+), and the Fashion-MNIST files when they can.
 
 PYTHON ?= python3
+# TF Serving's protos and gRPC stubs. Its wheel requires tensorflow>=<its own version>, so it is
+# installed without dependencies (its others, grpcio and protobuf, come with keras-gans and TF)
+# and can never upgrade or downgrade the TensorFlow that keras-gans runs on.
+TF_SERVING_API ?= 2.21.0
 VENV := .venv
 BIN := $(VENV)/bin
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
@@ -14,7 +18,7 @@ DEMO_PORT ?= 8501
 setup: $(VENV)/.installed data
 
 # Debian's python3 ships venv without ensurepip; python3-venv adds it.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 		rm -rf $(VENV); \
 		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
@@ -26,6 +30,7 @@ $(VENV)/.installed: pyproject.toml
 		fi; }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps 'tensorflow-serving-api==$(TF_SERVING_API)'
 	touch $@
 
 # Fashion-MNIST for offline training: Debian ships it as a package. Without root or apt-get,

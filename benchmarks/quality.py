@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from keras_gans.checkpoints.evaluate import reference_statistics  # noqa: E402
 from keras_gans.config import load_recipe  # noqa: E402
 from keras_gans.data import load_dataset  # noqa: E402
-from keras_gans.fitting import build_gan  # noqa: E402
+from keras_gans.assembly import build_gan  # noqa: E402
 from keras_gans.metrics import evaluate_generator, get_extractor  # noqa: E402
 from keras_gans.trainer.standing_statistics import recompute_batch_norm_statistics  # noqa: E402
 

@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_gans.config import load_recipe  # noqa: E402
-from keras_gans.fitting import build_gan, make_optimizer  # noqa: E402
+from keras_gans.assembly import build_gan, make_optimizer  # noqa: E402
 from keras_gans.regularizers.gamma import resolve_gamma  # noqa: E402
 
 CORE = ["gan", "dcgan", "wgan", "wgan_gp", "lsgan", "sngan", "r1"]

@@ -14,6 +14,10 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_gans.startup import quiet_tensorflow_startup  # noqa: E402
+
+quiet_tensorflow_startup()
+
 __version__ = "0.1.0"
 
 # Public name -> module that defines it. Importing keras_gans stays cheap (the CLI answers --help
@@ -21,7 +25,7 @@ __version__ = "0.1.0"
 _API = {
     "fit": "keras_gans.fitting",
     "FitResult": "keras_gans.fitting",
-    "build_gan": "keras_gans.fitting",
+    "build_gan": "keras_gans.assembly",
     "GANConfig": "keras_gans.config",
     "load_recipe": "keras_gans.config",
     "available_recipes": "keras_gans.config",

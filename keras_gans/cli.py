@@ -13,6 +13,7 @@ from keras_gans.errors import ConfigError, DataError
 COMMAND_MODULES = (
     "keras_gans.cli_train",
     "keras_gans.exporting.cli",
+    "keras_gans.exporting.serving_config",
     "keras_gans.serving.server",
     "keras_gans.serving.client",
     "keras_gans.serving.loadtest",
@@ -40,9 +41,14 @@ def main(argv=None) -> int:
     except (ConfigError, DataError) as error:
         print(f"keras-gans {args.command}: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"keras-gans {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as error:
+        # A `TrainingInterrupted` says where the last checkpoint is; a bare Ctrl-C says nothing.
+        print(f"keras-gans {args.command}: interrupted" + (f". {error}" if str(error) else ""), file=sys.stderr)
         return 130
+    except OSError as error:
+        # Files that vanish, folders that turn read-only, disks that fill: a message, not a traceback.
+        print(f"keras-gans {args.command}: error: {error}", file=sys.stderr)
+        return 1
     return int(result or 0)
 
 

@@ -50,6 +50,10 @@ def register(subparsers):
     evaluate.set_defaults(func=run_evaluate)
 
 
+# Config fields the train command also takes as a flag (or, for the recipe, as its argument).
+FLAG_FIELDS = ("recipe", "dataset", "steps", "seed", "sample_every")
+
+
 def run_train(args):
     from keras_gans.callbacks import TrainingDiverged
     from keras_gans.config import parse_assignments
@@ -59,11 +63,15 @@ def run_train(args):
     if not args.recipe and not args.resume:
         raise ConfigError("Name a recipe to train (see `keras-gans recipes`) or a run to continue with --resume RUN_DIR.")
     overrides = parse_assignments(args.set)
-    if args.sample_every is not None:
-        overrides["sample_every"] = args.sample_every
+    for key in FLAG_FIELDS:
+        value = getattr(args, key)
+        if value is None:
+            continue
+        if key in overrides and overrides[key] != value:
+            raise ConfigError(f"{key} is given twice, {value!r} and --set {key}={overrides[key]!r}; give it once.")
+        overrides[key] = value
     try:
-        result = fit(args.recipe or "dcgan", dataset=args.dataset, steps=args.steps, seed=args.seed,
-                     run_dir=args.run_dir, resume=args.resume, log_dir=args.log_dir, **overrides)
+        result = fit(run_dir=args.run_dir, resume=args.resume, log_dir=args.log_dir, **overrides)
     except TrainingDiverged as error:
         print(f"keras-gans train: error: {error}", file=sys.stderr)
         return 3
@@ -92,16 +100,22 @@ def run_recipes(args):
 
 
 def run_sample(args):
-    import keras
-
-    from keras_gans.images import save_image_grid
+    from keras_gans.callbacks.samples import preview_images
     from keras_gans.checkpoints.load import load_run
+    from keras_gans.data import load_dataset
+    from keras_gans.images import save_image_grid
 
     run = load_run(args.run_dir, checkpoint=args.checkpoint)
-    z = keras.random.normal((args.num_samples, run.model.latent_dim), seed=args.seed)
-    images = keras.ops.convert_to_numpy(run.generator(z, training=False))
-    save_image_grid(images, args.output)
-    print(f"{args.output}: {args.num_samples} samples from step {run.step} of {args.run_dir}")
+    conditioning = run.model.conditioning
+    batch = None
+    if conditioning.needs_data_for_preview:
+        # Image-to-image runs translate real sources: the first batch of the run's own data.
+        data = load_dataset(run.config.dataset, batch_size=args.num_samples, image_size=run.config.image_size,
+                            seed=args.seed)
+        batch = next(iter(data.dataset))
+    images = preview_images(run.model, args.num_samples, args.seed, batch)
+    save_image_grid(images, args.output, rows=conditioning.preview_rows(len(images)))
+    print(f"{args.output}: {len(images)} images from step {run.step} of {args.run_dir}")
     return 0
 
 

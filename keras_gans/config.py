@@ -18,6 +18,7 @@ from keras_gans.errors import ConfigError, closest, unknown_choice
 
 CONFIG_DIR = Path(os.environ.get("KERAS_GANS_CONFIGS", Path(__file__).resolve().parent.parent / "configs"))
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 @dataclasses.dataclass
@@ -28,7 +29,7 @@ class GANConfig:
     paper: str = ""
     # Data.
     dataset: str = "fashion_mnist"
-    image_size: typing.Optional[int] = None      # resize the data to image_size x image_size
+    image_size: typing.Optional[typing.Union[int, typing.List[int]]] = None  # resize to N x N or [height, width]
     batch_size: int = 64                         # images per generator step
     # Networks.
     networks: str = "dcgan"                      # family: "dcgan" or "mlp"
@@ -70,6 +71,11 @@ class GANConfig:
     # XLA: measured 1.7x more images/s for the DCGAN step on the 2-core CPU (TF 2.21), and every
     # recipe trains under it; `benchmarks/train_throughput.py` re-measures on your device.
     jit_compile: bool = True
+    # Devices and precision: data parallel over every visible device (MirroredStrategy on
+    # TensorFlow, MultiWorkerMirroredStrategy from TF_CONFIG; DataParallel on JAX), and Keras's
+    # mixed-precision policies (float32 variables; exports are float32 whatever the run used).
+    distributed: bool = False
+    precision: str = "float32"                   # "float32" | "mixed_float16" | "mixed_bfloat16"
     # ---- Conditional, self-attention and image-to-image models (issue 5; see trainer/factory.py).
     conditioning: str = "none"                   # "none" | "class" | "codes" | "paired" | "unpaired"
     class_head: str = "projection"               # conditioning=class: "projection" (cGAN) | "auxiliary" (AC-GAN)
@@ -133,6 +139,7 @@ class GANConfig:
         _check_in("generator_norm", self.generator_norm, NORMALIZATIONS)
         _check_in("discriminator_norm", self.discriminator_norm, NORMALIZATIONS)
         _check_in("optimizer", self.optimizer, OPTIMIZERS)
+        _check_in("precision", self.precision, PRECISIONS)
         for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch",
                      "generator_width", "discriminator_width"):
             if getattr(self, name) < 1:
@@ -280,7 +287,10 @@ def load_recipe(recipe: str | os.PathLike = "dcgan", **overrides) -> GANConfig:
         raise ConfigError(f"Recipe file {str(path)!r} is not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"Recipe file {str(path)!r} must hold a mapping of field: value.")
-    config = GANConfig.from_dict({"recipe": name, **data})
+    try:
+        config = GANConfig.from_dict({"recipe": name, **data})
+    except ConfigError as error:
+        raise ConfigError(f"Recipe file {str(path)!r}: {error}") from None
     return config.replace(**overrides) if overrides else config
 
 
@@ -324,6 +334,8 @@ def _check_in(name, value, choices):
 
 def _coerce(key, value, hint):
     """Checks a YAML value against the field's type; ints are accepted where floats are."""
+    if key == "image_size":
+        return _image_size(value)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:  # Optional[X]
@@ -347,3 +359,24 @@ def _coerce(key, value, hint):
             f"({type(value).__name__})."
         )
     return value
+
+
+def _image_size(value):
+    """None, N (square) or [height, width]; also (height, width) and "HxW" or "(H, W)" strings,
+    the forms error messages and shells hand users. Pairs are stored as lists (plain YAML)."""
+    if isinstance(value, str):
+        parts = value.strip().strip("()[]").replace("x", ",").split(",")
+        try:
+            value = [int(p) for p in parts] if len(parts) == 2 else int(value)
+        except ValueError:
+            pass
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    pair = isinstance(value, (tuple, list)) and len(value) == 2
+    numbers = list(value) if pair else [value]
+    if value is None or all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
+        return list(value) if pair else value
+    raise ConfigError(
+        f"image_size must be one positive int (square images) or [height, width]; got {value!r}. "
+        "E.g. image_size=64, image_size=(28, 28), or --set image_size=[28,28] on the command line."
+    )

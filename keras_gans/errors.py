@@ -53,3 +53,18 @@ def build_registered(kind: str, registry: Mapping, name: str, arguments: dict):
         if key not in accepted:
             raise unknown_choice(f"argument for {kind} {name!r}", key, accepted, ConfigError)
     return cls(**arguments)
+
+
+class RunStorageError(OSError):
+    """A run folder that cannot be written (read-only, permission, disk full) while training.
+
+    The message names the file, what a checkpoint needs, the last good checkpoint and how to
+    continue from it; `errno` and `filename` are those of the failed write.
+    """
+
+    def __str__(self):
+        return self.strerror  # the whole message; OSError's "[Errno 28] ...: 'file'" repeats it
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) during training; the message names the last checkpoint and how to resume."""

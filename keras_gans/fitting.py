@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import tempfile
 import time
 from pathlib import Path
 
@@ -11,14 +13,19 @@ import keras
 import numpy as np
 
 from keras_gans import callbacks as cb
+from keras_gans import backend
+from keras_gans.assembly import build_gan, set_learning_rates
 from keras_gans.config import GANConfig, load_recipe
 from keras_gans.data import ImageDataset, load_dataset
-from keras_gans.errors import ConfigError
-from keras_gans.networks import build_networks
-from keras_gans.checkpoints.store import CheckpointStore, read_run_config, write_run_config
-from keras_gans.trainer import GAN, build_trainer
+from keras_gans.errors import ConfigError, RunStorageError, TrainingInterrupted
+from keras_gans.checkpoints.store import STORAGE_ERRNOS, CheckpointStore, read_run_config, write_run_config
+from keras_gans.trainer import GAN
 
 STEP_LOG = "metrics.jsonl"
+
+
+class NothingToTrain(ConfigError):
+    """A resume whose latest checkpoint already holds the steps asked for."""
 
 
 @dataclasses.dataclass
@@ -76,33 +83,6 @@ class FitResult:
         return keras.ops.convert_to_numpy(self.model.preview(num_samples, seed=seed, batch=batch))
 
 
-def make_optimizer(config: GANConfig, learning_rate: float):
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
-    if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate)
-    return keras.optimizers.SGD(learning_rate, momentum=config.beta_1)
-
-
-def build_gan(config: GANConfig, image_shape, num_classes=None) -> GAN:
-    """The compiled, untrained GAN a config describes, for data of `image_shape`."""
-    generator, discriminator = build_networks(config, image_shape, num_classes)
-    model = build_trainer(config, generator, discriminator, image_shape, num_classes)
-    model.compile(
-        g_optimizer=make_optimizer(config, config.g_lr),
-        d_optimizer=make_optimizer(config, config.d_lr),
-        jit_compile=config.jit_compile,
-    )
-    return model
-
-
-def set_learning_rates(model: GAN, config: GANConfig) -> None:
-    """The config's rates, after a checkpoint restored the ones it was saved with: a run resumed
-    with `g_lr`/`d_lr` overrides trains on at the new rates."""
-    model.g_optimizer.learning_rate.assign(config.g_lr)
-    model.d_optimizer.learning_rate.assign(config.d_lr)
-
-
 def resolve_config(recipe="dcgan", dataset=None, **overrides) -> tuple[GANConfig, object]:
     """(validated config, data source): a dataset given as an array or path stays the source."""
     source = dataset
@@ -113,7 +93,7 @@ def resolve_config(recipe="dcgan", dataset=None, **overrides) -> tuple[GANConfig
 
 
 def fit(
-    recipe="dcgan",
+    recipe=None,
     dataset=None,
     *,
     steps=None,
@@ -131,21 +111,26 @@ def fit(
     `tensorboard=False`) to `log_dir/train/`: losses, scores, gradient norms and learning rates
     every `log_every` steps, the sample grid every `sample_every`, FID/KID every `fid_every`, and
     the config as hparams. Checkpoints go to `RUN_DIR/checkpoints/` every `checkpoint_every` steps
-    and at the end. A NaN or infinite loss or weight raises `TrainingDiverged`.
+    and at the end. A NaN or infinite loss or weight raises `TrainingDiverged`; a folder that
+    cannot be written (read-only, disk full) raises `RunStorageError`, Ctrl-C
+    `TrainingInterrupted`, each naming the last good checkpoint and how to resume from it.
 
     Args:
-        recipe:   a name from `keras-gans recipes` ("dcgan", "wgan_gp", ...) or a YAML file path.
+        recipe:   a name from `keras-gans recipes` ("dcgan", "wgan_gp", ...) or a YAML file path;
+                  default "dcgan". With `resume`, the run's own recipe is used and another
+                  name is refused.
         dataset:  a dataset name ("fashion_mnist", "celeb_a", any tensorflow-datasets image
                   dataset), a folder of images, or a numpy array of images.
         steps:    generator updates to make in total (the recipe's `steps` otherwise).
         seed:     makes the run repeat exactly on the same machine.
         run_dir:  where checkpoints, samples and logs go; default `runs/<recipe>-<dataset>-<time>/`.
         resume:   a run folder to continue from its latest checkpoint, with its own config
-                  (`recipe` is ignored; `steps` and overrides such as a lower `g_lr` apply). With a
+                  (`steps` and overrides such as a lower `g_lr` apply; a `steps` the checkpoint
+                  already reached raises `NothingToTrain`). With a
                   seed, the steps that follow are the ones the uninterrupted run would have made.
         log_dir:  TensorBoard folder; default the run folder.
         callbacks: extra Keras callbacks; their `logs` hold the usual epoch means.
-        verbose:  Keras progress bar setting.
+        verbose:  Keras progress bar setting; 0 also leaves out the one "devices:" line.
         **overrides: any `GANConfig` field, e.g. `batch_size=128`, `checkpoint_every=1000`.
 
     Example:
@@ -157,15 +142,24 @@ def fit(
         run_dir = Path(resume)
         start = CheckpointStore(run_dir).latest()
         config = read_run_config(run_dir, start, **overrides).validate()
+        _refuse_another_recipe(recipe, config, run_dir)
+        _refuse_nothing_to_do(config, start, run_dir)
         source = _resume_source(config, dataset)
     else:
-        config, source = resolve_config(recipe, dataset, **overrides)
+        config, source = resolve_config(recipe or "dcgan", dataset, **overrides)
         run_dir = Path(run_dir or default_run_dir(config))
         start = _refuse_earlier_run(run_dir)
+    # Before the data and the model: a folder that cannot be written fails in a second, not later.
+    for folder in {run_dir, Path(log_dir or run_dir)}:
+        check_writable(folder)
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     data = load_dataset(source, batch_size=config.batch_size * config.d_steps,
                         image_size=config.image_size, seed=config.seed)
+    # A distributed run builds, restores and trains inside its strategy (TF) or distribution (JAX).
+    placement = contextlib.ExitStack()
+    if config.distributed:
+        placement.enter_context(backend.data_parallel())
     model = build_gan(config, data.image_shape, data.num_classes)
     batches = data.dataset
     if start is not None:
@@ -176,12 +170,15 @@ def fit(
         batches = batches.skip(start.meta["data_batches"])
     run_dir.mkdir(parents=True, exist_ok=True)
     write_run_config(run_dir, config)
+    if verbose:
+        print(f"devices: {describe_devices()}", flush=True)
 
     summary = cb.RunSummary(log_dir or run_dir) if config.tensorboard else None
     watchers = _watchers(config, source, data, run_dir, summary, start)
     remaining = config.steps - int(model.step.numpy())
     steps_per_epoch = max(1, min(config.steps_per_epoch, remaining))
     history = keras.callbacks.History()
+    finished = False
     try:
         if remaining > 0:
             history = model.fit(
@@ -192,10 +189,17 @@ def fit(
                 verbose=verbose,
                 shuffle=False,  # the pipeline shuffles; Keras cannot shuffle a tf.data stream
             )
+        finished = True
+    except (KeyboardInterrupt, OSError) as error:
+        raise _stopped(error, int(model.step.numpy()), CheckpointStore(run_dir)) from None
     finally:
-        watchers[-1].close()  # the StepLog: Keras skips on_train_end when a callback raises
-        if summary is not None:
-            summary.close()
+        # The StepLog: Keras skips on_train_end when a callback raises. After a failure, a log
+        # that cannot be flushed (the same full disk) must not hide the error that says what to do.
+        with contextlib.suppress(*(() if finished else (OSError,))):
+            watchers[-1].close()
+            if summary is not None:
+                summary.close()
+        placement.close()
     return FitResult(model=model, history=history, config=config, run_dir=run_dir, data=data,
                      warnings=list(watchers[0].warnings))
 
@@ -223,6 +227,63 @@ def _watchers(config, source, data, run_dir, summary, start) -> list:
         cb.StopAtStep(config.steps),
         cb.StepLog(run_dir / STEP_LOG, start_step=start.step if start else 0),
     ]
+
+
+def describe_devices() -> str:
+    """One line naming what training runs on, e.g. "gpu:0, gpu:1 (jax)" or "cpu:0 only, ...".
+
+    TensorFlow's own start-up lines about missing CUDA drivers are muted (`keras_gans.startup`);
+    this is the one line that says whether a GPU is used.
+    """
+    devices = keras.distribution.list_devices()
+    accelerated = [d for d in devices if not d.lower().startswith("cpu")]
+    shown = ", ".join(accelerated) if accelerated else f"{', '.join(devices)} only, no GPU found"
+    return f"{shown} ({keras.backend.backend()})"
+
+
+def _stopped(error, step: int, store: CheckpointStore) -> BaseException:
+    """Ctrl-C or a failed write during training, as an error naming the last good checkpoint."""
+    if isinstance(error, KeyboardInterrupt):
+        return TrainingInterrupted(f"Training was interrupted at step {step}. {store.resume_hint()}")
+    if isinstance(error, RunStorageError) or error.errno not in STORAGE_ERRNOS:
+        return error  # already explained, or not a write that failed (e.g. an image file gone)
+    return store.write_error(error, f"the run's files at step {step}")
+
+
+def check_writable(folder: Path) -> None:
+    """Raises a `ConfigError` unless files can be created in `folder` (or where it would be made)."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    try:
+        # A real file, not os.access: root passes access checks on read-only mounts' folders too.
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot write the run folder {folder}: {error.strerror} ({existing}). Choose a writable "
+            "place with run_dir=... / log_dir=... (keras-gans train --run-dir DIR --log-dir DIR)."
+        ) from None
+
+
+def _refuse_another_recipe(recipe, config: GANConfig, run_dir: Path) -> None:
+    if recipe is None:
+        return
+    name = Path(recipe).stem if Path(str(recipe)).suffix in (".yaml", ".yml") else str(recipe)
+    if name != config.recipe:
+        raise ConfigError(
+            f"{run_dir} is a {config.recipe} run, so resuming it trains {config.recipe}, not {name}. "
+            f"Continue it without a recipe (keras-gans train --resume {run_dir}), or start a new "
+            f"{name} run (keras-gans train {name} ...)."
+        )
+
+
+def _refuse_nothing_to_do(config: GANConfig, start, run_dir: Path) -> None:
+    if start is not None and start.step >= config.steps:
+        raise NothingToTrain(
+            f"Nothing to train: the latest checkpoint of {run_dir} is at step {start.step} and steps="
+            f"{config.steps}. Ask for more generator steps in total, e.g. "
+            f"`keras-gans train --resume {run_dir} --steps {start.step + config.steps}` "
+            "(Python: fit(resume=..., steps=...)); the run is left as it is."
+        )
 
 
 def _refuse_earlier_run(run_dir: Path) -> None:

@@ -3,7 +3,7 @@
 import keras_gans  # noqa: F401  (selects the TensorFlow backend before keras is imported)
 from keras_gans.config import GANConfig, load_recipe
 from keras_gans.data import load_dataset
-from keras_gans.fitting import make_optimizer
+from keras_gans.assembly import make_optimizer
 from keras_gans.networks import build_networks
 from keras_gans.trainer import build_trainer
 

@@ -96,7 +96,10 @@ def test_a_write_that_fails_half_way_leaves_the_previous_checkpoint(tiny, tmp_pa
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     failed = run_cli("train", "--resume", str(run_dir), "--steps", "6", cwd=tmp_path, preexec_fn=cap_file_size)
-    assert failed.returncode != 0 and "File too large" in failed.stderr, failed.stderr[-3000:]
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr[-3000:]
+    assert (f"Could not write the checkpoint of step 6 to {run_dir / 'checkpoints' / 'step_00000006'}: "
+            "File too large.") in failed.stderr and "(`ulimit -f`)" in failed.stderr
+    assert f"The last good checkpoint is {run_dir / 'checkpoints' / 'step_00000004'} (step 4)" in failed.stderr
     store = CheckpointStore(run_dir)
     assert [c.step for c in store.all()] == [4]
     assert not [p for p in store.directory.iterdir() if p.name.startswith(".")]

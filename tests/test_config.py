@@ -1,4 +1,5 @@
 import pytest
+import yaml
 
 from keras_gans.config import GANConfig, available_recipes, load_recipe, parse_assignments
 from keras_gans.errors import ConfigError
@@ -103,3 +104,26 @@ def test_a_yaml_file_is_a_recipe(tmp_path):
 def test_config_round_trips_through_a_dict():
     config = load_recipe("r1", seed=3)
     assert GANConfig.from_dict(config.to_dict()) == config
+
+
+def test_an_unknown_key_in_a_yaml_recipe_names_the_file(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("objective: hinge\nbatchsize: 32\n")
+    with pytest.raises(ConfigError) as caught:
+        load_recipe(path)
+    assert str(caught.value).startswith(f"Recipe file {str(path)!r}: Unknown config key 'batchsize'. "
+                                        "Did you mean 'batch_size'?")
+
+
+@pytest.mark.parametrize("given, stored", [
+    (28, 28), ((28, 32), [28, 32]), ([28, 28], [28, 28]), ("28x32", [28, 32]), ("(28, 32)", [28, 32]), (None, None),
+])
+def test_image_size_is_a_side_or_a_height_width_pair(given, stored):
+    config = load_recipe("dcgan", image_size=given).validate()
+    assert config.image_size == stored
+    assert GANConfig.from_dict(yaml.safe_load(yaml.safe_dump(config.to_dict()))) == config
+    assert load_recipe("dcgan", **parse_assignments(["image_size=[28,32]"])).image_size == [28, 32]
+    for bad in ([28, 0], [1, 2, 3], 2.5, True, "big"):
+        with pytest.raises(ConfigError, match=r"image_size must be one positive int \(square images\) or "
+                                              r"\[height, width\]; got"):
+            load_recipe("dcgan", image_size=bad)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from keras_gans.data import load_dataset
-from keras_gans.fitting import make_optimizer
+from keras_gans.assembly import make_optimizer
 from keras_gans.networks import build_networks
 from keras_gans.trainer import build_trainer
 from keras_gans.trainer.factory import build_quality_settings

@@ -10,10 +10,13 @@ span every device).
     input_gradients(fn, x)          -> d sum(fn(x)) / dx, itself differentiable (GP, R1, R2)
     loss_gradients(loss_fn, vars)   -> (loss, aux, grads); assignments inside loss_fn still land
     apply_gradients(opt, grads, vars)  optimizer update (stateful on TF, stateless_apply on JAX)
+    gradient_norm(grads)            -> the diagnostic norm of a step's gradients
     train_step(model, step_fn, ...) -> what Keras's fit expects from `Model.train_step`
-    replica_batch(local_batch)      -> (global batch, offset of this replica's slice)
+    replica_batch(local_batch)      -> (global batch, offset of this replica's slice), or None
     mean_over_replicas(x)           -> x averaged over data-parallel replicas
     per_example(draw, shape, seed)  -> a random draw per example, the same on 1 or N replicas
+    data_parallel()                 -> context: train on every visible device
+    replicas(), is_chief()          -> how many replicas share the batch; whether this process writes
 """
 
 import keras
@@ -33,9 +36,13 @@ else:
 input_gradients = _impl.input_gradients
 loss_gradients = _impl.loss_gradients
 apply_gradients = _impl.apply_gradients
+gradient_norm = _impl.gradient_norm
 train_step = _impl.train_step
 replica_batch = _impl.replica_batch
 mean_over_replicas = _impl.mean_over_replicas
+data_parallel = _impl.data_parallel
+replicas = _impl.replicas
+is_chief = _impl.is_chief
 name = _BACKEND
 
 
@@ -47,10 +54,11 @@ def per_example(draw, shape, seed):
     weights): a run's updates do not depend on how many devices share its batch.
     """
     shape = tuple(shape)
-    total, offset = replica_batch(shape[0])
-    if offset == 0 and total is shape[0]:
+    split = replica_batch(shape[0])
+    if split is None:
         return draw(shape, seed=seed)
+    total, offset = split
     full = draw((total, *shape[1:]), seed=seed)
     return keras.ops.slice(full, (offset, *([0] * (len(shape) - 1))), shape)
 
-__all__ = ["apply_gradients", "input_gradients", "loss_gradients", "mean_over_replicas", "name", "per_example", "replica_batch", "train_step"]
+__all__ = ["apply_gradients", "data_parallel", "gradient_norm", "input_gradients", "is_chief", "replicas", "loss_gradients", "mean_over_replicas", "name", "per_example", "replica_batch", "train_step"]

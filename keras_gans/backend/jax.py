@@ -122,6 +122,11 @@ def apply_gradients(optimizer, grads, variables) -> None:
     _record(zip(optimizer_variables, new_optimizer))
 
 
+def gradient_norm(grads):
+    # Global arrays: the gradient is the whole batch's.
+    return ops.sqrt(sum(ops.sum(ops.square(ops.cast(g, "float32"))) for g in grads if g is not None))
+
+
 def train_step(model, step_fn, state, data):
     """Keras's JAX trainer calls `train_step(state, data)` and expects `(logs, new_state)`."""
     groups = (model.trainable_variables, model.non_trainable_variables, model.optimizer.variables,
@@ -134,8 +139,33 @@ def train_step(model, step_fn, state, data):
 
 def replica_batch(local_batch):
     # Arrays are global under DataParallel: every draw is already the whole batch's.
-    return local_batch, 0
+    return None
 
 
 def mean_over_replicas(x):
     return x
+
+
+def replicas() -> int:
+    """Devices the batch is split over (1 without a Keras distribution)."""
+    distribution = keras.distribution.distribution()
+    return 1 if distribution is None else int(distribution.device_mesh.devices.size)
+
+
+@contextlib.contextmanager
+def data_parallel():
+    """`keras.distribution.DataParallel` over every visible device, unless the caller set a
+    distribution already (`keras.distribution.set_distribution(...)`), which is used as it is."""
+    if keras.distribution.distribution() is not None:
+        yield keras.distribution.distribution()
+        return
+    distribution = keras.distribution.DataParallel(devices=jax.devices())
+    keras.distribution.set_distribution(distribution)
+    try:
+        yield distribution
+    finally:
+        keras.distribution.set_distribution(None)
+
+
+def is_chief() -> bool:
+    return jax.process_index() == 0

@@ -9,6 +9,8 @@ makes with the whole batch.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Sequence
 
 import tensorflow as tf
@@ -35,6 +37,15 @@ def loss_gradients(loss_fn: Callable, variables: Sequence):
     return loss, aux, tape.gradient(replica_share, variables)
 
 
+def gradient_norm(grads):
+    """Norm of the replica's gradient of its local mean loss (the optimizer all-reduces the
+    gradients themselves; one more all-reduce of every gradient only for this diagnostic would
+    double the traffic). Averaged over replicas, it equals the global norm on one device and
+    exceeds it by the replicas' disagreement on several."""
+    total = tf.add_n([tf.reduce_sum(tf.square(tf.cast(g, "float32"))) for g in grads if g is not None])
+    return tf.sqrt(total) * tf.cast(_replicas(), "float32")
+
+
 def train_step(model, step_fn, data):
     """Keras's TF trainer calls `train_step(data)` (per replica) and keeps the variables itself."""
     return step_fn(data)
@@ -43,7 +54,7 @@ def train_step(model, step_fn, data):
 def replica_batch(local_batch):
     context = tf.distribute.get_replica_context()
     if context is None or context.num_replicas_in_sync == 1:
-        return local_batch, 0
+        return None
     replica = tf.cast(context.replica_id_in_sync_group, "int32")
     return local_batch * context.num_replicas_in_sync, replica * local_batch
 
@@ -62,3 +73,35 @@ def _replicas() -> int:
 def apply_gradients(optimizer, grads, variables) -> None:
     """`optimizer.apply`: Keras's TF optimizer sums the replicas' gradients and updates in place."""
     optimizer.apply(grads, variables)
+
+
+def replicas() -> int:
+    """Data-parallel replicas of the strategy in scope (1 outside any)."""
+    return _replicas()
+
+
+@contextlib.contextmanager
+def data_parallel():
+    """Every visible device (or every worker of `TF_CONFIG`) trains on its slice of the batch.
+
+    A strategy the caller already entered (`with tf.distribute.MirroredStrategy().scope():`) is
+    used as it is.
+    """
+    if tf.distribute.has_strategy():
+        yield tf.distribute.get_strategy()
+        return
+    if os.environ.get("TF_CONFIG"):
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    else:
+        strategy = tf.distribute.MirroredStrategy()
+    with strategy.scope():
+        yield strategy
+
+
+def is_chief() -> bool:
+    """Whether this process writes the run's files: worker 0 of a multi-worker run, else True."""
+    strategy = tf.distribute.get_strategy()
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not getattr(resolver, "task_type", None):
+        return True
+    return resolver.task_type == "chief" or (resolver.task_type == "worker" and resolver.task_id == 0)

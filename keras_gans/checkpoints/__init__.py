@@ -8,6 +8,7 @@
   scored with, and `evaluate_run(RUN_DIR)`.
 
 (Not called `runs`: `.gitignore` ignores every `runs/` folder, where training output goes.)
-The modules are imported by name, not from here: `fitting` uses the store while `load` builds
-GANs through `fitting`, so importing both here would make a cycle.
+The modules are imported by name, not from here: `fitting` needs only the store, and importing
+`evaluate` would load the metrics' feature extractors with it. GANs are built by
+`keras_gans.assembly`, which sits below both `fitting` and this package.
 """

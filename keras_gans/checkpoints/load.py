@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from keras_gans.config import GANConfig
-from keras_gans.fitting import build_gan, set_learning_rates
+from keras_gans.assembly import build_gan, set_learning_rates
 from keras_gans.checkpoints.store import Checkpoint, CheckpointStore, read_run_config
 
 

@@ -14,6 +14,7 @@ simply the highest step. Old ones are renamed aside before they are deleted, for
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ import numpy as np
 import yaml
 
 from keras_gans.config import GANConfig
-from keras_gans.errors import ConfigError
+from keras_gans.errors import ConfigError, RunStorageError
 
 CHECKPOINTS = "checkpoints"
 STATE_FILE = "state.npz"
@@ -33,6 +34,8 @@ META_FILE = "meta.json"
 BEST_FILE = "best.json"
 CONFIG_FILE = "config.yaml"
 FORMAT = 1
+# Failed writes a user can fix: a full disk or quota, a file size limit, a read-only or locked folder.
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 class CheckpointNotFound(ConfigError):
@@ -74,33 +77,70 @@ class CheckpointStore:
         self.directory = self.run_dir / CHECKPOINTS
 
     def save(self, model, step: int, **meta) -> Checkpoint:
-        """Writes the model's full state as the checkpoint of `step` (kept if it already exists)."""
+        """Writes the model's full state as the checkpoint of `step` (kept if it already exists).
+
+        Raises `RunStorageError` when the folder cannot be written, naming the file, the space a
+        checkpoint needs and the last good checkpoint (which stays whole on disk).
+        """
         final = self.directory / f"step_{int(step):08d}"
         if (final / META_FILE).is_file():
             return self.read(final)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.directory))
+        groups = variable_groups(model)
+        # Variables are matched by position: their paths carry per-process layer counters
+        # (`conv2d_3`), so the same network built in another process gets other names.
+        arrays = {_key(g, i): np.asarray(v.numpy()) for g, vs in groups.items() for i, v in enumerate(vs)}
+        meta = {
+            "format": FORMAT, "step": int(step), "time": time.time(), **meta,
+            "variables": {g: [v.path for v in vs] for g, vs in groups.items()},
+        }
+        tmp, target = None, self.directory
         try:
-            groups = variable_groups(model)
-            # Variables are matched by position: their paths carry per-process layer counters
-            # (`conv2d_3`), so the same network built in another process gets other names.
-            arrays = {_key(g, i): np.asarray(v.numpy()) for g, vs in groups.items() for i, v in enumerate(vs)}
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.directory))
+            target = final  # errors name the checkpoint, not its hidden temporary folder
             with open(tmp / STATE_FILE, "wb") as f:
                 np.savez(f, **arrays)
                 _sync(f)
-            meta = {
-                "format": FORMAT, "step": int(step), "time": time.time(), **meta,
-                "variables": {g: [v.path for v in vs] for g, vs in groups.items()},
-            }
             with open(tmp / META_FILE, "w") as f:
                 json.dump(meta, f, indent=1)
                 _sync(f)
             os.rename(tmp, final)
             _sync_directory(self.directory)
+        except OSError as error:
+            raise self.write_error(error, f"the checkpoint of step {int(step)}", target,
+                                   needed=sum(a.nbytes for a in arrays.values())) from None
         finally:
-            if tmp.exists():
+            if tmp is not None and tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
         return Checkpoint(final, meta)
+
+    def write_error(self, error: OSError, what: str, path=None, needed=None) -> RunStorageError:
+        """`error` (a failed write of `what` to `path`, by default the error's own file) as a
+        `RunStorageError` that says what to do."""
+        path = Path(path or error.filename or self.run_dir)
+        message = f"Could not write {what} to {path}: {error.strerror or error}."
+        needs = f" A checkpoint of this run needs about {_megabytes(needed or self.checkpoint_size())}"
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            free = _free_bytes(self.run_dir)
+            message += (needs + (f"; {_megabytes(free)} are free there" if free is not None else "")
+                        + ". Free some space (or raise the quota) or move the run to a larger disk.")
+        elif error.errno == errno.EFBIG:
+            message += needs + ", more than this process may write to one file (`ulimit -f`): raise the limit."
+        elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            message += f" Make {self.run_dir} writable again (or copy it somewhere writable)."
+        return RunStorageError(error.errno, f"{message} {self.resume_hint()}", str(path))
+
+    def resume_hint(self) -> str:
+        """Where the last good checkpoint is and how to continue from it."""
+        latest = self.latest()
+        if latest is None:
+            return "No checkpoint of this run was written yet: start it again once the problem is fixed."
+        return (f"The last good checkpoint is {latest.path} (step {latest.step}); continue from it with "
+                f"`keras-gans train --resume {self.run_dir}` (Python: keras_gans.fit(resume=...)).")
+
+    def checkpoint_size(self) -> int | None:
+        latest = self.latest()
+        return (latest.path / STATE_FILE).stat().st_size if latest is not None else None
 
     def read(self, path) -> Checkpoint:
         path = Path(path)
@@ -211,6 +251,17 @@ def _atomic_write(path: Path, text: str) -> None:
         f.write(text)
         _sync(f)
     os.replace(tmp, path)
+
+
+def _free_bytes(path: Path) -> int | None:
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return shutil.disk_usage(folder).free
+    return None
+
+
+def _megabytes(size) -> str:
+    return "an unknown size" if size is None else f"{size / 2**20:.1f} MB"
 
 
 def _sync(f) -> None:

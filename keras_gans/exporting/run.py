@@ -24,7 +24,8 @@ def load_source(path, checkpoint="latest", direction="a_to_b"):
         return keras.saving.load_model(path, compile=False), {}
     from keras_gans.checkpoints.load import load_run
 
-    run = load_run(path, checkpoint=checkpoint)
+    # float32 networks whatever precision the run trained in: the contract is float32 out.
+    run = load_run(path, checkpoint=checkpoint, precision="float32")
     model, config = run.model, run.config
     meta = run.checkpoint.meta
     provenance = {

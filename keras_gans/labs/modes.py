@@ -16,7 +16,7 @@ import numpy as np
 
 from keras_gans.config import load_recipe
 from keras_gans.errors import ConfigError
-from keras_gans.fitting import make_optimizer
+from keras_gans.assembly import make_optimizer
 from keras_gans.labs.toy import GaussianMixture2D, get_distribution
 from keras_gans.networks import MLPDiscriminator, MLPGenerator
 from keras_gans.trainer import build_trainer

@@ -27,7 +27,9 @@ def normalization(kind):
     """A fresh normalization layer for NHWC feature maps, or None for "none"."""
     check_choice("normalization", kind, NORMALIZATIONS, ConfigError)
     if kind == "batch":
-        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
+        # Under a TF strategy each replica would see only its slice; synchronized statistics are
+        # the global batch's, as on one device (JAX's global arrays need nothing).
+        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=_replicated_tf())
     if kind == "layer":
         # Normalizes each example over all its features: per-example gradient penalties stay
         # valid, which batch normalization would break (Gulrajani et al. 2017, section 4).
@@ -37,6 +39,12 @@ def normalization(kind):
         # CycleGAN use; Keras has it built in now that tensorflow_addons is gone.
         return layers.GroupNormalization(groups=-1, epsilon=1e-5)
     return None
+
+
+def _replicated_tf() -> bool:
+    from keras_gans import backend
+
+    return backend.name == "tensorflow" and backend.replicas() > 1
 
 
 def apply_norm(layer, x, training):

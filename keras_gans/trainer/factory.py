@@ -97,6 +97,7 @@ def build_trainer(config, generator, discriminator, image_shape, num_classes=Non
         instance_noise=config.instance_noise,
         instance_noise_steps=config.instance_noise_steps or config.steps,
         ema_decay=config.ema_decay,
+        log_every=config.log_every,
         seed=config.seed,
         **build_quality_settings(config),
     )

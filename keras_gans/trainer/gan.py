@@ -154,7 +154,7 @@ class GAN(keras.Model):
             if getattr(optimizer, "use_ema", False):
                 raise ValueError(f"{type(optimizer).__name__}(use_ema=True): the GAN keeps its own EMA "
                                  "generator (ema_decay=...); pass optimizers without use_ema.")
-        if keras.config.dtype_policy().name == "mixed_float16":
+        if self.generator.dtype_policy.name == "mixed_float16" or self.discriminator.dtype_policy.name == "mixed_float16":
             # float16 gradients underflow without a loss scale; each player gets its own.
             g_optimizer, d_optimizer = (
                 o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
@@ -173,12 +173,14 @@ class GAN(keras.Model):
         self.built = True
 
     def call(self, inputs, training=False):
-        return self.sampler(inputs, training=training)
+        # float32 images whatever the compute precision, as exports and sample grids expect.
+        return ops.cast(self.sampler(inputs, training=training), "float32")
 
     def preview(self, num_samples=64, seed=0, batch=None):
         """Images for a sample grid from the sampler: one row per class for conditional models,
         source / translation / target rows for image-to-image ones (which need a data `batch`)."""
-        return self.conditioning.preview(self.sampler, num_samples, seed=seed, batch=batch)
+        images = self.conditioning.preview(self.sampler, num_samples, seed=seed, batch=batch)
+        return ops.cast(images, "float32")
 
     def train_step(self, *args):
         # Keras calls train_step(data) on TensorFlow and train_step(state, data) on JAX.
@@ -239,13 +241,14 @@ class GAN(keras.Model):
         _, (adversarial, reported, real_logits, fake_logits), grads = backend.loss_gradients(
             discriminator_loss, variables)
         backend.apply_gradients(self.d_optimizer, grads, variables)
+        reported = _unless_skipped(reported, grads, self.d_optimizer)
         for regularizer in self.regularizers:
             regularizer.after_discriminator_update(self.discriminator)
         self.augment.observe(ops.stop_gradient(real_logits))
         return {"d_loss": adversarial, **reported,
                 "real_score": ops.mean(self.objective.score(real_logits)),
                 "fake_score": ops.mean(self.objective.score(fake_logits)),
-                "d_grad_norm": _global_norm(grads) / _loss_scale(self.d_optimizer)}
+                "d_grad_norm": _unscaled_norm(grads, self.d_optimizer)}
 
     def _generator_step(self, real, context):
         real_seen = self._discriminator_view(real) if self._score_real_in_generator_step else None
@@ -267,7 +270,7 @@ class GAN(keras.Model):
         backend.apply_gradients(self.g_optimizer, grads, variables)
         if self.ema_generator is not None:
             self.ema.update()
-        return {"g_loss": adversarial, **reported, "g_grad_norm": _global_norm(grads) / _loss_scale(self.g_optimizer)}
+        return {"g_loss": adversarial, **reported, "g_grad_norm": _unscaled_norm(grads, self.g_optimizer)}
 
     def _term_values(self, side, step):
         """Unweighted values of the terms contributing to `side` ("d" or "g"), keyed by metric name."""
@@ -302,20 +305,46 @@ def _loss_scale(optimizer):
     return 1.0 if scale is None else ops.cast(scale, "float32")
 
 
+def _unless_skipped(values, grads, optimizer):
+    """Penalty values of a step a loss scale skipped, as 0.
+
+    Under mixed_float16 the penalties' input gradients are taken at the loss scale too; a scale
+    too large for them overflows, the optimizer skips the step and halves the scale (as it does
+    for the weight gradients), and the penalty it did not apply is not the model's."""
+    if getattr(optimizer, "dynamic_scale", None) is None:
+        return values
+    finite = optimizer.check_finite(grads)
+    return {name: ops.where(finite, value, ops.zeros_like(value)) for name, value in values.items()}
+
+
+def _unscaled_norm(grads, optimizer):
+    norm = backend.gradient_norm(grads)
+    if getattr(optimizer, "dynamic_scale", None) is None:
+        return norm
+    # A loss scale that overflowed makes the optimizer skip the step and halve the scale: that
+    # step's gradients are not the model's, and their infinite norm is no sign of divergence.
+    norm = norm / _loss_scale(optimizer)
+    return ops.where(ops.isfinite(norm), norm, ops.zeros_like(norm))
+
+
 def _batch_size(structure):
     return ops.shape(keras.tree.flatten(structure)[0])[0]
 
 
 def _split_batch(data, parts):
-    """A batch (any structure of `[parts * b, ...]` tensors) -> `parts` batches of `b`."""
+    """A batch (any structure of `[parts * b, ...]` tensors) -> `parts` batches of `b`.
+
+    Batch k takes every `parts`-th example from the k-th on. A strided split, unlike a contiguous
+    one, is the same whether the batch is whole or data parallelism gave each replica a
+    contiguous share of it: each critic step sees the same examples on 1 or N devices.
+    """
     if parts == 1:
         return [data]
+
+    def strided(leaf):
+        grouped = ops.reshape(leaf, (-1, parts, *leaf.shape[1:]))
+        return [grouped[:, k] for k in range(parts)]
+
     # Keras passes absent targets and sample weights as None leaves (fit on plain arrays).
-    leaves = [[None] * parts if leaf is None else ops.split(leaf, parts, axis=0)
-              for leaf in keras.tree.flatten(data)]
+    leaves = [[None] * parts if leaf is None else strided(leaf) for leaf in keras.tree.flatten(data)]
     return [keras.tree.pack_sequence_as(data, [leaf[i] for leaf in leaves]) for i in range(parts)]
-
-
-def _global_norm(gradients):
-    # A vanishing generator gradient is the first sign of a discriminator that wins outright.
-    return ops.sqrt(sum(ops.sum(ops.square(ops.cast(g, "float32"))) for g in gradients if g is not None))
