@@ -23,6 +23,7 @@ import tensorflow as tf  # noqa: E402
 
 from keras_gans.config import load_recipe  # noqa: E402
 from keras_gans.assembly import build_gan, make_optimizer  # noqa: E402
+from keras_gans.regularizers.gamma import resolve_gamma  # noqa: E402
 
 CORE = ["gan", "dcgan", "wgan", "wgan_gp", "lsgan", "sngan", "r1"]
 
@@ -43,11 +44,13 @@ G_LOSS = {
 }
 
 
-def hand_written_step(config, generator, discriminator):
+def hand_written_step(config, generator, discriminator, image_shape=(28, 28, 1)):
     g_opt, d_opt = make_optimizer(config, config.g_lr), make_optimizer(config, config.d_lr)
     d_loss_fn, g_loss_fn = D_LOSS[config.objective], G_LOSS[config.objective]
     gp = config.regularizers.get("gradient_penalty")
     r1 = config.regularizers.get("r1")
+    if r1 is not None:  # `gamma: auto` -> StyleGAN2-ADA's value for these images
+        r1 = resolve_gamma(r1, image_shape, config.batch_size)
     clip = config.regularizers.get("weight_clipping")
 
     @tf.function(jit_compile=False)
@@ -102,7 +105,7 @@ def measure(recipe, steps, batch_size, image_shape=(28, 28, 1)):
     ours = build_gan(config, image_shape)
     ours_step = tf.function(ours.train_step, jit_compile=False)
     baseline = build_gan(config, image_shape)  # fresh networks of the same architecture
-    baseline_step = hand_written_step(config, baseline.generator, baseline.discriminator)
+    baseline_step = hand_written_step(config, baseline.generator, baseline.discriminator, image_shape)
     # Interleave rounds so both see the same machine load.
     ours_ips, base_ips = 0.0, 0.0
     for _ in range(2):

@@ -96,6 +96,12 @@ class GANConfig:
     history_size: int = 0                        # D sees fakes through a buffer of this many; 0: off
     feature_matching: float = 0.0                # weight of the feature-matching term for G; 0: off
     minibatch_discrimination: int = 0            # minibatch-discrimination kernels in D; 0: off
+    # ---- Best samples per compute (issue 12).
+    augment: str = "none"                        # D-input augmentation: "none" | "diffaugment" | "ada"
+    augment_options: typing.Dict[str, typing.Any] = dataclasses.field(default_factory=dict)  # e.g. {target: 0.6}
+    ema_kimg: typing.Optional[float] = None      # EMA half-life in thousands of images (instead of ema_decay)
+    ema_rampup: typing.Optional[float] = None    # EMA ramp-up coefficient (StyleGAN2-ADA: 0.05)
+    blocks_per_stage: int = 2                    # R3GAN networks: residual blocks per resolution
 
     @classmethod
     def field_names(cls):
@@ -126,6 +132,7 @@ class GANConfig:
         from keras_gans.networks.blocks import NORMALIZATIONS
         from keras_gans.objectives import get_objective
         from keras_gans.regularizers import get_regularizer
+        from keras_gans.regularizers.gamma import resolve_gamma
 
         objective = get_objective(self.objective)
         _check_in("networks", self.networks, NETWORK_FAMILIES)
@@ -157,7 +164,9 @@ class GANConfig:
         if not isinstance(self.regularizers, dict):
             raise ConfigError("regularizers must map names to arguments, e.g. {gradient_penalty: {weight: 10}}.")
         for name, arguments in self.regularizers.items():
-            get_regularizer(name, **(arguments or {}))
+            # `gamma: auto` depends on the data's resolution, known only once it is loaded.
+            side = self.image_size or 28
+            get_regularizer(name, **resolve_gamma(arguments, (side, side), self.batch_size))
         if "weight_clipping" in self.regularizers and self.objective != "wasserstein":
             raise ConfigError(
                 "weight_clipping keeps a Wasserstein critic Lipschitz (Arjovsky et al. 2017); with the "
@@ -171,7 +180,38 @@ class GANConfig:
                 "Set discriminator_norm=layer or discriminator_norm=none."
             )
         _validate_conditional(self)
+        _validate_quality(self)
         return self
+
+
+def _validate_quality(config: GANConfig) -> None:
+    """The rules of the augmentation, EMA half-life and R3GAN fields (issue 12)."""
+    from keras_gans.augment import AUGMENTATIONS, get_augmentation
+
+    _check_in("augment", config.augment, AUGMENTATIONS)
+    if not isinstance(config.augment_options, dict):
+        raise ConfigError("augment_options must map argument names to values, e.g. {target: 0.6}.")
+    if config.augment_options and config.augment == "none":
+        raise ConfigError(f"augment_options {sorted(config.augment_options)} need an augmentation: "
+                          f"set augment to one of {', '.join(sorted(set(AUGMENTATIONS) - {'none'}))}.")
+    get_augmentation(config.augment, **config.augment_options)
+    if config.augment != "none" and config.conditioning in ("paired", "unpaired"):
+        raise ConfigError(f"augment={config.augment} transforms the images D sees; image-to-image models "
+                          "(conditioning=paired or unpaired) show D source and target together. Use augment=none.")
+    if config.ema_kimg is not None:
+        if not config.ema_kimg > 0:
+            raise ConfigError(f"ema_kimg is a half-life in thousands of images (> 0); got {config.ema_kimg}.")
+        if config.ema_decay:
+            raise ConfigError(f"Set either ema_decay ({config.ema_decay}) or ema_kimg ({config.ema_kimg}), not both: "
+                              "both say how fast the EMA generator forgets.")
+    if config.ema_rampup is not None and (config.ema_kimg is None or not config.ema_rampup > 0):
+        raise ConfigError(f"ema_rampup (> 0; StyleGAN2-ADA uses 0.05) caps the half-life ema_kimg early in "
+                          f"training; it needs ema_kimg. Got ema_rampup={config.ema_rampup}, ema_kimg={config.ema_kimg}.")
+    if config.blocks_per_stage < 0:
+        raise ConfigError(f"blocks_per_stage must be >= 0; got {config.blocks_per_stage}.")
+    if config.networks == "r3gan" and (config.feature_matching or config.minibatch_discrimination):
+        raise ConfigError("The r3gan discriminator returns logits only: feature_matching and "
+                          "minibatch_discrimination need networks=dcgan.")
 
 
 def _validate_conditional(config: GANConfig) -> None:

@@ -10,6 +10,7 @@ from keras_gans.regularizers.base import PenaltyInputs
 from keras_gans.regularizers import (
     REGULARIZERS,
     GradientPenalty,
+    LeCamRegularizer,
     R1Penalty,
     R2Penalty,
     WeightClipping,
@@ -183,6 +184,7 @@ def test_weight_clipping_clips_only_trainable_discriminator_variables():
 def test_registry_and_config_round_trip():
     assert REGULARIZERS == {
         "gradient_penalty": GradientPenalty,
+        "lecam": LeCamRegularizer,
         "r1": R1Penalty,
         "r2": R2Penalty,
         "weight_clipping": WeightClipping,

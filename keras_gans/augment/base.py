@@ -9,12 +9,13 @@ class Augmentation:
     The trainer applies it before the discriminator and before the regularizers (which then
     penalize gradients at the augmented images), so the generator is trained through the same
     differentiable transform and never learns to produce augmented-looking images (Zhao et al.
-    2020; Karras et al. 2020). Written with `keras.ops` only, so it runs on every backend and
-    under XLA; random parameters come from the trainer's seed generator.
+    2020; Karras et al. 2020). Written with `keras.ops` only, without Python branches on tensor
+    values, so it runs on every backend and under XLA; random parameters come from the trainer's
+    seed generator.
 
     A subclass overrides `__call__`, and, if it adapts, `observe` and `logs`; any state it keeps
     lives in `keras.Variable`s listed by `variables`, which the trainer tracks (and threads
-    through the JAX step as state).
+    through the JAX step as state), and changes only through `variable.assign`.
     """
 
     name = "none"
@@ -37,6 +38,10 @@ class Augmentation:
 
     def get_config(self):
         return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
