@@ -13,6 +13,7 @@ from keras_gans.regularizers.base import PenaltyInputs
 from keras_gans.trainer.conditioning import Unconditional
 from keras_gans.trainer.history import HistoryBuffer
 from keras_gans.trainer.optimizers import OptimizerPair
+from keras_gans.trainer.standing_statistics import recompute_batch_norm_statistics
 from keras_gans.trainer.terms import StepTensors
 from keras_gans.trainer.tricks import (
     ExponentialMovingAverage,
@@ -56,6 +57,9 @@ class GAN(keras.Model):
         instance_noise:       initial stddev of Gaussian noise added to D's inputs.
         instance_noise_steps: steps over which that noise anneals linearly to 0.
         ema_decay:            if > 0, keep `ema_generator`, an EMA of the generator's weights.
+        ema_kimg:             or set the EMA as a half-life in thousands of images (StyleGAN2-ADA),
+        ema_rampup:           with its ramp-up over the first images (None: none), which needs
+        batch_size:           the global batch size.
         log_every:            rows of the `recent_steps` buffer (the callbacks' logging interval).
         seed:                 seeds the latent and noise draws (with keras.utils.set_random_seed
                               for weights, runs repeat exactly on one machine).
@@ -84,6 +88,9 @@ class GAN(keras.Model):
         instance_noise=0.0,
         instance_noise_steps=1,
         ema_decay=0.0,
+        ema_kimg=None,
+        ema_rampup=None,
+        batch_size=None,
         log_every=1,
         seed=None,
         **kwargs,
@@ -116,11 +123,12 @@ class GAN(keras.Model):
         if history_size:
             self.fake_history = HistoryBuffer(history_size, (example_fake, example_context), name="history")
         self.ema_generator = None
-        if self.ema_decay > 0:
+        if self.ema_decay > 0 or ema_kimg is not None:
             self.ema_generator = generator.__class__.from_config(generator.get_config())
             self.ema_generator(example_inputs)
             self.ema_generator.trainable = False
-            self.ema = ExponentialMovingAverage(generator, self.ema_generator, self.ema_decay)
+            self.ema = ExponentialMovingAverage(generator, self.ema_generator, self.ema_decay,
+                                                ema_kimg=ema_kimg, ema_rampup=ema_rampup, batch_size=batch_size)
         self._score_real_in_generator_step = (
             self.objective.generator_needs_real or any(term.needs_real_outputs for term in self.terms))
 
@@ -135,6 +143,15 @@ class GAN(keras.Model):
     def sampler(self):
         """The generator to draw samples from: the EMA one when the run keeps it."""
         return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def prepare_sampler(self, num_batches=16, batch_size=64, seed=0):
+        """The sampler, with batch-norm statistics of its own: an EMA generator's statistics are
+        recomputed from its forward passes (the live generator's would be the wrong numbers);
+        call it before drawing samples to show, score or export."""
+        if self.ema_generator is not None:
+            recompute_batch_norm_statistics(self.ema_generator, self.conditioning, num_batches=num_batches,
+                                            batch_size=batch_size, seed=seed)
+        return self.sampler
 
     @property
     def metrics(self):
@@ -269,7 +286,7 @@ class GAN(keras.Model):
         _, (adversarial, reported), grads = backend.loss_gradients(generator_loss, variables)
         backend.apply_gradients(self.g_optimizer, grads, variables)
         if self.ema_generator is not None:
-            self.ema.update()
+            self.ema.update(self.step)
         return {"g_loss": adversarial, **reported, "g_grad_norm": _unscaled_norm(grads, self.g_optimizer)}
 
     def _term_values(self, side, step):
