@@ -54,8 +54,16 @@ demo: setup
 		--run-dir $(DEMO_RUN)
 	$(BIN)/python serving/demo_roundtrip.py $(DEMO_RUN) --name fashion_dcgan --port $(DEMO_PORT)
 
+# The whole suite runs on TensorFlow; the trainer's tests (every recipe, objectives, penalties,
+# augmentations, conditional and image-to-image models, mixed precision) run again on JAX.
+# Tests of TensorFlow-only features (SavedModel export, tf.function) are marked `tensorflow`.
+JAX_TESTS := tests/test_trainer.py tests/test_objectives.py tests/test_regularizers.py \
+	tests/test_conditional.py tests/test_image_to_image.py tests/test_precision.py \
+	tests/test_augment.py tests/test_relativistic.py tests/test_lecam.py tests/test_r3gan.py
+
 test: setup
 	$(BIN)/python -m pytest -q -rs --durations=15
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -rs -m "not slow" --durations=10 $(JAX_TESTS)
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
