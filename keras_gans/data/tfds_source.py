@@ -1,16 +1,15 @@
 """tensorflow-datasets image datasets -> batches, through the real `tfds.builder` path.
 
-Works offline under `tfds.testing.mock_data`. tensorflow_datasets is imported only here and only
-when a tfds dataset is asked for, so the offline Fashion-MNIST path never pays for it.
+Works offline under `tfds.testing.mock_data`. This module, TensorFlow and tensorflow_datasets are
+imported only when a name is not a registered dataset, folder or demo, so the offline Fashion-MNIST
+path never pays for them, and a machine without TensorFlow (JAX) gets a `DataError` saying what to
+install instead of an ImportError.
 """
 
 from __future__ import annotations
 
 import functools
 
-import tensorflow as tf
-
-from keras_gans.data import pipeline
 from keras_gans.data.image_dataset import ImageDataset
 from keras_gans.errors import DataError
 
@@ -20,9 +19,19 @@ CACHE_LIMIT_BYTES = 1 << 30
 STREAM_SHUFFLE_BUFFER = 10_000  # encoded JPEGs of CelebA are ~10 KB each: ~100 MB of buffer
 
 
-def _tfds():
-    import tensorflow_datasets
+NEEDS_TENSORFLOW = (
+    "tensorflow-datasets names need TensorFlow and tensorflow-datasets (pip install tensorflow "
+    "tensorflow-datasets), whatever the Keras backend. Without them, train from a folder of images, "
+    "numpy arrays, or the offline fashion_mnist / mnist IDX files"
+)
 
+
+def _tfds():
+    try:
+        import tensorflow  # noqa: F401  (tensorflow_datasets needs it, and says so less clearly)
+        import tensorflow_datasets
+    except ImportError as error:
+        raise DataError(f"{NEEDS_TENSORFLOW} ({error}).") from None
     return tensorflow_datasets
 
 
@@ -75,6 +84,10 @@ def load_tfds(
     cache_limit_bytes: decoded splits up to this size are cached in memory.
     """
     tfds = _tfds()
+    import tensorflow as tf
+
+    from keras_gans.data import pipeline
+
     try:
         builder = tfds.builder(name)
     except Exception as error:
