@@ -95,4 +95,5 @@ def build_trainer(config, generator, discriminator, image_shape, num_classes=Non
         instance_noise_steps=config.instance_noise_steps or config.steps,
         ema_decay=config.ema_decay,
         seed=config.seed,
+        log_every=config.log_every,  # STAND-IN (issue 10 logging contract)
     )

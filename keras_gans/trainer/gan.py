@@ -46,6 +46,8 @@ class GAN(keras.Model):
         ema_decay:            if > 0, keep `ema_generator`, an EMA of the generator's weights.
         seed:                 seeds the latent and noise draws (with keras.utils.set_random_seed
                               for weights, runs repeat exactly on one machine).
+        log_every:            rows of `recent_steps`, the on-device buffer of every step's values
+                              that callbacks read once per `log_every` steps (see train_step).
 
     Example:
         >>> gan = GAN(MLPGenerator(8, (2,), output_activation=None), MLPDiscriminator(), latent_dim=8)
@@ -71,6 +73,7 @@ class GAN(keras.Model):
         instance_noise_steps=1,
         ema_decay=0.0,
         seed=None,
+        log_every=50,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -109,6 +112,12 @@ class GAN(keras.Model):
         names = ["d_loss", "g_loss", *penalties, *term_names,
                  "real_score", "fake_score", "d_grad_norm", "g_grad_norm"]
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        # STAND-IN for the lead's stateless step (issue 10's logging contract): each step's own values
+        # also land in row (step - 1) % log_every, so callbacks copy them to the host once per interval.
+        self.log_every = max(1, int(log_every))
+        self.logged_names = list(names)
+        self.recent_steps = self.add_weight(shape=(self.log_every, len(names)), dtype="float32",
+                                            initializer="zeros", trainable=False, name="recent_steps")
 
     @property
     def sampler(self):
@@ -142,12 +151,21 @@ class GAN(keras.Model):
         return self.conditioning.preview(self.sampler, num_samples, seed=seed, batch=batch)
 
     def train_step(self, data):
+        """Returns this step's own values (scalars), `step` (the count after it) and `recent_steps`
+        (`[log_every, len(logged_names)]`, row `(s - 1) % log_every` = step s's values)."""
+        for tracker in self.trackers.values():
+            tracker.reset_state()
         slices = _split_batch(data, self.d_steps)
         for data_slice in slices:
             self._discriminator_step(*self.conditioning.unpack(data_slice))
         self._generator_step(*self.conditioning.unpack(slices[-1]))
         self.step.assign_add(1)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        values = {name: tracker.result() for name, tracker in self.trackers.items()}
+        row = ops.stack([ops.cast(values[name], "float32") for name in self.logged_names])[None]
+        index = ops.cast((self.step - 1) % self.log_every, "int32")
+        self.recent_steps.assign(ops.slice_update(self.recent_steps, [index, 0], row))
+        return {**values, "step": ops.convert_to_tensor(self.step),
+                "recent_steps": ops.convert_to_tensor(self.recent_steps)}
 
     def _discriminate(self, images, context):
         outputs = self.discriminator(self.conditioning.discriminator_inputs(images, context), training=True)
