@@ -174,3 +174,54 @@ def test_fit_on_jax_without_tensorflow(tmp_path):
     assert result["steps"] == [1, 2, 3, 4] and result["finite"]
     assert result["samples"] == ["final.png", "step_000002.png", "step_000004.png"]
     assert result["checkpoints"][-1] == 4
+
+
+def test_callbacks_on_the_jax_fit_loop_sync_nothing_per_step(tmp_path):
+    """The run's callbacks under Keras's own JAX `fit`, driven by a minimal stateless step that keeps
+    the issue-10 contract (`step`, `recent_steps`): every step logged, no state sync per step."""
+    result = run_without_tensorflow(f"""
+        import io
+        import jax.numpy as jnp
+        import keras
+        import numpy as np
+        from keras_gans import callbacks as cb
+        from keras_gans.data import load_dataset
+
+        class ContractStep(keras.Model):
+            log_every, logged_names, real_syncs = 4, ["d_loss", "g_loss"], 0
+
+            def __init__(self):
+                super().__init__()
+                self.step = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False)
+                self.recent_steps = self.add_weight(shape=(4, 2), initializer="zeros", trainable=False)
+
+            def train_step(self, state, data):
+                trainable, (step, recent), optimizer_state, metrics_state = state
+                step = step + 1
+                values = jnp.stack([jnp.mean(data) + step, -step.astype("float32")])
+                recent = recent.at[(step - 1) % self.log_every].set(values)
+                logs = {{"d_loss": values[0], "g_loss": values[1], "step": step, "recent_steps": recent}}
+                return logs, (trainable, [step, recent], optimizer_state, metrics_state)
+
+            def jax_state_sync(self):
+                if getattr(self, "_jax_state", None) and not self._jax_state_synced:
+                    ContractStep.real_syncs += 1
+                super().jax_state_sync()
+
+        model = ContractStep()
+        model.compile(optimizer="sgd", steps_per_execution=2)
+        data = load_dataset(np.zeros((32, 4, 4), np.uint8), batch_size=8, seed=0)  # every pixel -1
+        progress = io.StringIO()
+        watchers = [cb.StepLog({str(tmp_path / "metrics.jsonl")!r}), cb.StopAtStep(8),
+                    cb.ProgressLine(8, 4, stream=progress)]
+        history = model.fit(iter(data.dataset), epochs=1, steps_per_epoch=10, verbose=0,
+                            callbacks=cb.RunCallbacks(watchers, model=model, verbose=0, epochs=1, steps=10))
+        result["records"] = cb.read_step_log({str(tmp_path / "metrics.jsonl")!r})
+        result["progress"] = progress.getvalue().splitlines()
+        result["syncs"] = ContractStep.real_syncs
+        result["history"] = history.history
+    """, tmp_path)
+    assert result["records"] == [{"step": s, "d_loss": s - 1.0, "g_loss": -float(s)} for s in range(1, 9)]
+    assert [line.split()[1] for line in result["progress"]] == ["4/8", "8/8"]
+    assert result["syncs"] == 1  # Keras's own, at the end of the epoch
+    assert result["history"] == {"d_loss": [3.5], "g_loss": [-4.5]}

@@ -58,17 +58,18 @@ class DecodedImages:
         load: path -> uint8 `[height, width, channels]` (decode, convert channels, resize).
         key: names the file cache (see `cache_key`); None keeps the images in memory whatever
             their size.
-        memory_limit_bytes: larger sets go to the file cache.
+        memory_limit_bytes: larger sets go to the file cache (default `MEMORY_LIMIT_BYTES`).
     """
 
-    def __init__(self, paths, shape, load, key=None, memory_limit_bytes=MEMORY_LIMIT_BYTES):
+    def __init__(self, paths, shape, load, key=None, memory_limit_bytes=None):
         self.paths = list(paths)
         self.shape = (len(self.paths), *shape)
         self.load = load
         self.key = key
         self.filled = np.zeros(len(self.paths), bool)
         self.file = None
-        if key is not None and int(np.prod(self.shape)) > memory_limit_bytes:
+        limit = MEMORY_LIMIT_BYTES if memory_limit_bytes is None else memory_limit_bytes
+        if key is not None and int(np.prod(self.shape)) > limit:
             self.file = Path(cache_dir("images")) / f"{key}.npy"
             partial = self.file.with_name(f"{key}.{os.getpid()}.partial.npy")
             self.pixels = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8, shape=self.shape)
