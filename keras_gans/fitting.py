@@ -12,7 +12,7 @@ import numpy as np
 
 from keras_gans import callbacks as cb
 from keras_gans.config import GANConfig, load_recipe
-from keras_gans.data import ImageDataset, load_dataset
+from keras_gans.data import ImageDataset, fit_input, load_dataset
 from keras_gans.errors import ConfigError
 from keras_gans.networks import build_networks
 from keras_gans.checkpoints.store import CheckpointStore, read_run_config, write_run_config
@@ -195,7 +195,7 @@ def fit(
         if remaining > 0:
             epochs = math.ceil(remaining / steps_per_epoch)
             history = model.fit(
-                batches,
+                fit_input(batches),
                 epochs=epochs,
                 steps_per_epoch=steps_per_epoch,
                 # In order, on this thread, with no per-step copy of the logs to Python numbers;

@@ -185,7 +185,7 @@ def test_callbacks_on_the_jax_fit_loop_sync_nothing_per_step(tmp_path):
         import keras
         import numpy as np
         from keras_gans import callbacks as cb
-        from keras_gans.data import load_dataset
+        from keras_gans.data import fit_input, load_dataset
 
         class ContractStep(keras.Model):
             log_every, logged_names, real_syncs = 4, ["d_loss", "g_loss"], 0
@@ -194,11 +194,13 @@ def test_callbacks_on_the_jax_fit_loop_sync_nothing_per_step(tmp_path):
                 super().__init__()
                 self.step = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False)
                 self.recent_steps = self.add_weight(shape=(4, 2), initializer="zeros", trainable=False)
+                self.built = True
 
             def train_step(self, state, data):
                 trainable, (step, recent), optimizer_state, metrics_state = state
+                (images,) = data
                 step = step + 1
-                values = jnp.stack([jnp.mean(data) + step, -step.astype("float32")])
+                values = jnp.stack([jnp.mean(images) + step, -step.astype("float32")])
                 recent = recent.at[(step - 1) % self.log_every].set(values)
                 logs = {{"d_loss": values[0], "g_loss": values[1], "step": step, "recent_steps": recent}}
                 return logs, (trainable, [step, recent], optimizer_state, metrics_state)
@@ -214,7 +216,7 @@ def test_callbacks_on_the_jax_fit_loop_sync_nothing_per_step(tmp_path):
         progress = io.StringIO()
         watchers = [cb.StepLog({str(tmp_path / "metrics.jsonl")!r}), cb.StopAtStep(8),
                     cb.ProgressLine(8, 4, stream=progress)]
-        history = model.fit(iter(data.dataset), epochs=1, steps_per_epoch=10, verbose=0,
+        history = model.fit(fit_input(data.dataset), epochs=1, steps_per_epoch=10, verbose=0,
                             callbacks=cb.RunCallbacks(watchers, model=model, verbose=0, epochs=1, steps=10))
         result["records"] = cb.read_step_log({str(tmp_path / "metrics.jsonl")!r})
         result["progress"] = progress.getvalue().splitlines()

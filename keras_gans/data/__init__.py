@@ -21,9 +21,11 @@ from keras_gans.data.image_dataset import ImageDataset
 from keras_gans.data.fashion_demos import PAIR_DATASETS
 from keras_gans.data.image_pairs import ImagePairDataset, load_image_pairs
 from keras_gans.data.registry import DATASETS, DatasetSpec
+from keras_gans.data.streams import BatchStream, fit_input
 from keras_gans.errors import DataError, closest
 
-__all__ = ["DATASETS", "PAIR_DATASETS", "DatasetSpec", "ImageDataset", "ImagePairDataset", "load_dataset"]
+__all__ = ["DATASETS", "PAIR_DATASETS", "BatchStream", "DatasetSpec", "ImageDataset", "ImagePairDataset",
+           "fit_input", "load_dataset"]
 
 ACCEPTED_SOURCES = (
     "a registered name ({names}), any tensorflow-datasets image dataset name (optionally with a "

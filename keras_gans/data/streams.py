@@ -152,3 +152,11 @@ class ZippedStreams:
 
     def __iter__(self):
         yield from zip(*self.streams)
+
+
+def fit_input(dataset):
+    """What Keras's `fit` takes: a `tf.data.Dataset` as it is, a stream as a generator of tuples
+    (Keras wants `(x,)` or `(x, y)` from a Python generator; `images_of` reads either)."""
+    if isinstance(dataset, (BatchStream, ZippedStreams)):
+        return (batch if isinstance(batch, tuple) else (batch,) for batch in dataset)
+    return dataset
