@@ -71,6 +71,7 @@ class DecodedImages:
         limit = MEMORY_LIMIT_BYTES if memory_limit_bytes is None else memory_limit_bytes
         if key is not None and int(np.prod(self.shape)) > limit:
             self.file = Path(cache_dir("images")) / f"{key}.npy"
+            _remove_abandoned(self.file.parent, key)
             partial = self.file.with_name(f"{key}.{os.getpid()}.partial.npy")
             self.pixels = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8, shape=self.shape)
         else:
@@ -110,3 +111,15 @@ class DecodedImages:
             # looks finished; readers map the finished file.
             os.replace(self.pixels.filename, self.file)
             self.pixels = np.load(self.file, mmap_mode="r")
+
+
+def _remove_abandoned(folder: Path, key: str) -> None:
+    """Deletes half-filled caches of `key` whose run has ended (killed before its first full epoch)."""
+    for partial in folder.glob(f"{key}.*.partial.npy"):
+        pid = int(partial.name.split(".")[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            partial.unlink(missing_ok=True)
+        except PermissionError:  # another user's live process
+            pass
