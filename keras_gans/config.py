@@ -63,6 +63,7 @@ class GANConfig:
     seed: typing.Optional[int] = None
     steps_per_epoch: int = 500                   # one progress bar (and history entry) per epoch
     log_every: int = 50                          # steps between TensorBoard scalar writes
+    steps_per_execution: int = 1                 # train steps per device call (compile); divides log_every and steps
     sample_every: int = 500                      # steps between sample grids (0: final grid only)
     checkpoint_every: int = 500                  # steps between checkpoints (and at the end)
     fid_every: int = 0                           # steps between FID/KID evaluations; 0 turns them off
@@ -140,10 +141,11 @@ class GANConfig:
         _check_in("discriminator_norm", self.discriminator_norm, NORMALIZATIONS)
         _check_in("optimizer", self.optimizer, OPTIMIZERS)
         _check_in("precision", self.precision, PRECISIONS)
-        for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch",
+        for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch", "steps_per_execution",
                      "generator_width", "discriminator_width"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be a positive integer; got {getattr(self, name)}.")
+        _validate_steps_per_execution(self)
         for name in ("g_lr", "d_lr"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be > 0; got {getattr(self, name)}.")
@@ -212,6 +214,19 @@ def _validate_quality(config: GANConfig) -> None:
     if config.networks == "r3gan" and (config.feature_matching or config.minibatch_discrimination):
         raise ConfigError("The r3gan discriminator returns logits only: feature_matching and "
                           "minibatch_discrimination need networks=dcgan.")
+
+
+def _validate_steps_per_execution(config: GANConfig) -> None:
+    # Callbacks see the run once per execution, and the device keeps the last log_every steps'
+    # values: an interval that is not a whole number of executions would lose some of them.
+    if config.log_every < 1:
+        raise ConfigError(f"log_every must be a positive integer; got {config.log_every}.")
+    for name in ("log_every", "steps"):
+        if getattr(config, name) % config.steps_per_execution:
+            raise ConfigError(
+                f"{name}={getattr(config, name)} must be a multiple of steps_per_execution="
+                f"{config.steps_per_execution} (callbacks run once per execution of that many steps)."
+            )
 
 
 def _validate_conditional(config: GANConfig) -> None:

@@ -51,8 +51,8 @@ def train_step(model, step_fn, data):
     logs = step_fn(data)
     if _multi_worker():
         # Keras reduces a multi-worker run's logs with `strategy.reduce(MEAN, v, axis=0)`, which
-        # needs an axis 0; a scalar becomes one element (and comes out a scalar again).
-        logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        # needs an axis 0: each value gains one, and comes out of the mean as it went in.
+        logs = {name: tf.expand_dims(value, 0) for name, value in logs.items()}
     return logs
 
 

@@ -23,6 +23,10 @@ from keras_gans.trainer.tricks import (
 )
 
 
+# Logs for callbacks that are not per-step scalars (see `GAN._get_metrics_result_or_logs`).
+DEVICE_LOGS = ("step", "recent_steps")
+
+
 class GAN(keras.Model):
     """Plays a generator against a discriminator under any objective, regularizers and terms.
 
@@ -35,10 +39,11 @@ class GAN(keras.Model):
     The step is written once, for both Keras backends: it reads and assigns variables, and
     `keras_gans.backend` runs it statefully on TensorFlow and as a pure function of explicit
     state on JAX. Every loss is a mean over the global batch, also when data parallelism splits
-    it. The logs of a step are that step's own values (not running means); the variable
-    `recent_steps` is a `[log_every, len(logged_names)]` ring buffer on the device whose row
+    it. The logs of a step are that step's own values (not running means), plus `step` and
+    `recent_steps`: a `[log_every, len(logged_names)]` ring buffer on the device whose row
     `(s - 1) % log_every` holds step s's values, so callbacks read the device once per
-    `log_every` steps and still see every step, whatever `steps_per_execution` is.
+    `log_every` steps and still see every step, whatever `steps_per_execution` is. Epoch logs
+    (History) hold the scalars only.
 
     Args:
         generator:            keras.Model, conditioning's generator inputs -> samples.
@@ -213,7 +218,14 @@ class GAN(keras.Model):
         row = backend.mean_over_replicas(ops.stack([ops.cast(values[n], "float32") for n in self.logged_names]))
         slot = ops.cast(ops.mod(self.step.value - 1, self.log_every), "int32")
         self.recent_steps.assign(ops.slice_update(self.recent_steps.value, (slot, 0), row[None, :]))
-        return {name: row[i] for i, name in enumerate(self.logged_names)}
+        logs = {name: row[i] for i, name in enumerate(self.logged_names)}
+        # For callbacks (keras_gans.callbacks.steps), which read the device once per log_every.
+        logs.update(step=self.step.value, recent_steps=self.recent_steps.value)
+        return logs
+
+    def _get_metrics_result_or_logs(self, logs):
+        # Keras's epoch logs (History, `fit`'s return value) are the last step's: scalars only.
+        return {name: value for name, value in logs.items() if name not in DEVICE_LOGS}
 
     def _discriminate(self, images, context):
         outputs = self.discriminator(self.conditioning.discriminator_inputs(images, context), training=True)
