@@ -134,6 +134,7 @@ def test_ada_with_paper_speed_and_fixed_p():
     assert float(fixed.p) == pytest.approx(0.3) and fixed.variables
 
 
+@pytest.mark.tensorflow
 def test_augmentations_compile_under_xla():
     import tensorflow as tf
 
