@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from keras_gans.configurable import Configurable
 
-class Augmentation:
+
+class Augmentation(Configurable):
     """Transforms every image the discriminator sees, reals and fakes, in both players' steps.
 
     The trainer applies it before the discriminator and before the regularizers (which then
@@ -36,13 +38,3 @@ class Augmentation:
         """Scalar tensors the trainer adds to each step's logs (e.g. `augment_p`)."""
         return {}
 
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
