@@ -17,6 +17,8 @@ TAGS = {
     "fake_score": "scores/fake",
     "d_grad_norm": "grad_norm/d",
     "g_grad_norm": "grad_norm/g",
+    "augment_p": "augment/p",      # ADA's augmentation probability
+    "augment_rt": "augment/rt",    # ADA's overfitting heuristic E[sign(D(real))]
 }
 # What the HParams tab tabulates beside each run's hyperparameters.
 HPARAM_METRICS = ("loss/d", "loss/g", "quality/fid", "quality/kid")
