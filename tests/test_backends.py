@@ -32,9 +32,17 @@ def test_a_run_trained_on_jax_resumes_and_exports_on_tensorflow(tmp_path):
         result = keras_gans.fit("r1", dataset=np.load("images.npy"), steps=2, run_dir="run", {TINY})
         out = keras.ops.convert_to_numpy(result.generator(np.load("z.npy"), training=False))
         np.save("jax_samples.npy", out)
-        print(json.dumps({{"backend": keras.backend.backend(), "step": int(keras.ops.convert_to_numpy(result.model.step))}}))
+        try:
+            keras_gans.export("run", name="from_jax", base="export")
+            refusal = None
+        except keras_gans.ConfigError as error:
+            refusal = str(error)
+        print(json.dumps({{"backend": keras.backend.backend(), "step": int(keras.ops.convert_to_numpy(result.model.step)),
+                          "refusal": refusal}}))
     """, tmp_path)
-    assert trained == {"backend": "jax", "step": 2}
+    assert trained["backend"] == "jax" and trained["step"] == 2
+    # Export writes TensorFlow SavedModels: on JAX it says how to export instead.
+    assert "KERAS_BACKEND=tensorflow keras-gans export RUN_DIR" in trained["refusal"]
 
     resumed = run_on("tensorflow", f"""
         import json, numpy as np, keras, keras_gans

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from keras_gans.errors import ConfigError
-from keras_gans.exporting.saved_model import export_generator
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 
@@ -75,6 +74,9 @@ def export(source, *, name, base="export", version=None, checkpoint="latest", di
     Example:
         >>> keras_gans.export("runs/demo", name="fashion_dcgan")   # -> export/fashion_dcgan/1
     """
+    _require_tensorflow()
+    from keras_gans.exporting.saved_model import export_generator
+
     if isinstance(source, (str, os.PathLike)):
         generator, info = load_source(source, checkpoint=checkpoint, direction=direction)
     else:
@@ -82,3 +84,18 @@ def export(source, *, name, base="export", version=None, checkpoint="latest", di
     recorded = {**info.pop("provenance", {}), **(provenance or {})}
     return export_generator(generator, name=name, base=base, version=version, provenance=recorded,
                             **{**info, **export_arguments})
+
+
+def _require_tensorflow() -> None:
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise ConfigError(
+            "Export writes TensorFlow SavedModels for TF Serving, so it runs on Keras's TensorFlow backend "
+            f"(this process uses {keras.backend.backend()!r}). Checkpoints move between backends: export a run "
+            "trained on JAX with `KERAS_BACKEND=tensorflow keras-gans export RUN_DIR --name NAME`."
+        )
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        raise ConfigError("Export needs TensorFlow: pip install 'keras-gans[tensorflow]'.") from None
