@@ -31,7 +31,7 @@ class CheckpointEvery(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.step.numpy())
-        fid = (logs or {}).get("fid")
+        fid = (logs or {}).get("quality_distance")  # FID, or the Frechet distance of another network
         improved = fid is not None and (self.best_fid is None or fid < self.best_fid)
         if improved or (self.every and step % self.every == 0):
             self.save(step, fid=fid, best=improved)
