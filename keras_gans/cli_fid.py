@@ -47,7 +47,11 @@ def _common(parser) -> None:
 
 
 def statistics(source: str, extractor, num_samples=None, batch_size: int = 50) -> dict:
-    """{"mu", "sigma", "num_samples", "source", "protocol"} of one SOURCE (see the module docstring)."""
+    """{"mu", "sigma", "num_samples", "source", "protocol"} of one SOURCE (see the module docstring).
+
+    `extractor` is a `FeatureExtractor` or a function returning one, called only when the source
+    holds images (statistics files need no network), after the source has been checked.
+    """
     from keras_gans.metrics.math import mean_and_covariance
 
     if num_samples is not None and num_samples < 2:
@@ -56,7 +60,9 @@ def statistics(source: str, extractor, num_samples=None, batch_size: int = 50) -
         with np.load(source, allow_pickle=False) as stored:
             if "mu" in stored and "sigma" in stored:
                 return _stored_statistics(source, stored)
-    features = [extractor.features(chunk, batch_size) for chunk in _image_chunks(source, num_samples, batch_size)]
+    chunks = _image_chunks(source, num_samples, batch_size)
+    extractor = extractor() if callable(extractor) else extractor
+    features = [extractor.features(chunk, batch_size) for chunk in chunks]
     features = np.concatenate(features) if features else np.zeros((0, 2048), np.float32)
     if features.shape[0] < 2:
         raise DataError(f"{source} gave {features.shape[0]} image(s); FID needs at least 2 per side.")
@@ -166,13 +172,20 @@ def _run_images(run_dir, num_samples, batch_size):
 
 
 def _extractor(protocol):
+    """A function building the FID network once, on first call (a missing network is a usage error)."""
+    import functools
+
     from keras_gans.errors import ConfigError
     from keras_gans.metrics import FIDInception, InceptionWeightsMissing
 
-    try:
-        return FIDInception(protocol=protocol)
-    except InceptionWeightsMissing as error:
-        raise ConfigError(str(error)) from None
+    @functools.cache
+    def build():
+        try:
+            return FIDInception(protocol=protocol)
+        except InceptionWeightsMissing as error:
+            raise ConfigError(str(error)) from None
+
+    return build
 
 
 def run_fid(args) -> int:
@@ -189,10 +202,11 @@ def run_fid(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
+        protocol = next((s["protocol"] for s in sides if not s["protocol"].startswith("unknown")), sides[0]["protocol"])
         print(f"FID {value:.4f}  ({args.a}: {sides[0]['num_samples']} images, {args.b}: {sides[1]['num_samples']} "
-              f"images; {extractor.description})")
+              f"images; {protocol})")
         for side in sides:
-            if side["protocol"] != extractor.description:
+            if side["protocol"] != protocol:
                 print(f"warning: {side['source']} was computed with another protocol: {side['protocol']}")
     return 0
 
