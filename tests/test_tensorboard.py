@@ -91,6 +91,22 @@ def test_fid_without_an_extractor_is_skipped_with_a_notice(tiny, tmp_path, serve
 
 
 @pytest.mark.slow
+def test_the_fid_network_is_logged_as_fid_with_its_protocol(tiny, tmp_path, serve):
+    # fid_network=inception forces the FID network on this CPU; 8 samples keep it to seconds.
+    run_dir = tmp_path / "run"
+    result = keras_gans.fit("dcgan", dataset="fashion_mnist", steps=2, seed=0, run_dir=run_dir, verbose=0,
+                            fid_every=2, fid_samples=8, fid_network="inception", sample_every=0, log_every=2, **tiny)
+    server = serve(run_dir)
+    tags = server.wait_for(server.scalar_tags, lambda tags: "quality/fid" in tags)
+    assert {"quality/fid", "quality/fid_floor", "quality/kid"} <= tags and not any("fashion" in tag for tag in tags)
+    description = server.get("/data/plugin/scalars/tags")["train"]["quality/fid"]["description"]
+    assert description.startswith("FID, 8 generated vs 8 real images (fashion_mnist test split)")
+    assert "Inception 2015-12-05" in description and "resize_bilinear" in description
+    (record,) = [record for record in result.step_log if "fid" in record]
+    assert record["fid"] == pytest.approx(server.scalars("quality/fid")[0][1], rel=1e-5) and record["fid"] > 0
+
+
+@pytest.mark.slow
 def test_dcgan_on_fashion_mnist_halves_its_fid_and_tensorboard_shows_it(tmp_path, serve):
     # The issue asks for step 500 vs 5000 at full size; on 2 CPU cores this run (half-width
     # networks, latent 64) takes about 3 minutes and measured FID 58.6 at step 250 -> 23.4 at 1000.

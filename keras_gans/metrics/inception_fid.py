@@ -6,7 +6,7 @@ import numpy as np
 
 import keras
 
-from keras_gans.errors import DataError
+from keras_gans.errors import ConfigError, DataError
 from keras_gans.metrics.fid_protocol import PROTOCOLS, TTURPreprocess, check_protocol, clean_resize, quantize
 from keras_gans.metrics.inception_2015 import INPUT_SIDE
 from keras_gans.metrics.inception_weights import PTH_FILE, load_inception_2015
@@ -91,7 +91,7 @@ class FIDInception:
     def probabilities(self, images, batch_size: int = 50) -> np.ndarray:
         """Softmax of the 1008-way logits (Inception Score); needs weights converted from the `.pth`."""
         if not self.has_logits:
-            raise ValueError(
+            raise ConfigError(
                 f"The Inception Score needs the network's 1008-way classifier, which NVIDIA's TorchScript "
                 f"({self.weights_path} was converted from it) does not include. Put pytorch-fid's {PTH_FILE} "
                 "in $TORCH_HOME/hub/checkpoints/ (pytorch-fid downloads it there) and pass "
