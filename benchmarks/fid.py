@@ -8,8 +8,9 @@ Prints:
 3. the FID of `--real` Fashion-MNIST train images vs as many test images, computed with the
    port's features and with the TorchScript's, and their relative difference (target: < 0.5%).
 
-The full run (`--samples 10000 --real 2000`) needs about an hour of a 2-core CPU, most of it in
-the TorchScript (~5 images/s); `--samples 200 --real 100 --speed-batches 2` checks that it works.
+The full run (`--samples 10000 --real 2000`) needs about half an hour of an idle 2-core CPU, most
+of it in the TorchScript (~5 images/s); `--samples 100 --real 50 --speed-batches 1` checks that it
+works.
 
     python benchmarks/fid.py [--samples 10000] [--real 2000] [--batch-size 50] [--speed-batches 4]
 """
