@@ -27,6 +27,7 @@ def _fid(capsys, *args):
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.slow  # each command loads the FID network (~20 s of a 2-core CPU)
 def test_fid_of_a_folder_and_the_npz_of_the_same_images_is_zero(tmp_path, fashion, capsys):
     folder = tmp_path / "pngs"
     folder.mkdir()
@@ -41,6 +42,7 @@ def test_fid_of_a_folder_and_the_npz_of_the_same_images_is_zero(tmp_path, fashio
     assert other["fid"] > 10.0
 
 
+@pytest.mark.slow
 def test_fid_stats_file_stands_in_for_its_source_and_datasets_take_a_split(tmp_path, fashion, capsys):
     np.savez(tmp_path / "real.npz", images=fashion[:N])
     stats = tmp_path / "stats.npz"
