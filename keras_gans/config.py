@@ -18,6 +18,7 @@ from keras_gans.errors import ConfigError, closest, unknown_choice
 
 CONFIG_DIR = Path(os.environ.get("KERAS_GANS_CONFIGS", Path(__file__).resolve().parent.parent / "configs"))
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+QUALITY_NETWORKS = ("auto", "inception", "classifier")  # fid_network; see checkpoints.evaluate
 
 
 @dataclasses.dataclass
@@ -129,7 +130,7 @@ class GANConfig:
         _check_in("generator_norm", self.generator_norm, NORMALIZATIONS)
         _check_in("discriminator_norm", self.discriminator_norm, NORMALIZATIONS)
         _check_in("optimizer", self.optimizer, OPTIMIZERS)
-        _check_in("fid_network", self.fid_network, ("auto", "inception", "classifier"))
+        _check_in("fid_network", self.fid_network, QUALITY_NETWORKS)
         if self.fid_every < 0 or self.fid_samples < 2:
             raise ConfigError(f"fid_every must be >= 0 (0: off) and fid_samples >= 2; got {self.fid_every}, "
                               f"{self.fid_samples}.")

@@ -7,6 +7,7 @@ import time
 
 import keras
 
+from keras_gans.errors import ConfigError
 from keras_gans.metrics import evaluate_generator
 
 logger = logging.getLogger("keras_gans.quality")
@@ -25,8 +26,9 @@ class QualityMetrics(keras.callbacks.Callback):
     (`fid`/`kid` or the other names, plus `quality_distance`) for `StepLog` and `CheckpointEvery`.
 
     The reference is prepared on the first evaluation by `reference_fn() -> (extractor,
-    RealStatistics)`. If that raises `FileNotFoundError` (no network for this data on this
-    device), the callback logs the reason once and turns itself off: training goes on.
+    RealStatistics)`. If that raises `FileNotFoundError` or `ConfigError` (no network for this
+    data on this device, or `fid_network` names one that does not fit the data), the callback
+    logs the reason once and turns itself off: training goes on.
 
     Args:
         reference_fn: builds the extractor and real statistics.
@@ -65,7 +67,7 @@ class QualityMetrics(keras.callbacks.Callback):
         if self.reference is None:
             try:
                 self.reference = self.reference_fn()
-            except FileNotFoundError as error:
+            except (FileNotFoundError, ConfigError) as error:  # no network for this data here: train on
                 self.disabled_reason = str(error)
                 logger.warning("Quality (FID/KID) logging is off for this run: %s", error)
                 if self.summary is not None:

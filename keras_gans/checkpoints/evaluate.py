@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from keras_gans.config import QUALITY_NETWORKS
 from keras_gans.data import DATASETS, load_dataset
 from keras_gans.errors import ConfigError, DataError
 from keras_gans.metrics import (
@@ -17,8 +18,6 @@ from keras_gans.metrics import (
     evaluate_generator,
     real_statistics,
 )
-
-QUALITY_NETWORKS = ("auto", "inception", "classifier")
 
 
 def extractor_for(dataset: str):
