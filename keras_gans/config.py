@@ -19,6 +19,7 @@ from keras_gans.errors import ConfigError, closest, unknown_choice
 CONFIG_DIR = Path(os.environ.get("KERAS_GANS_CONFIGS", Path(__file__).resolve().parent.parent / "configs"))
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+QUALITY_NETWORKS = ("auto", "inception", "classifier")  # fid_network; see checkpoints.evaluate
 
 
 @dataclasses.dataclass
@@ -66,8 +67,11 @@ class GANConfig:
     steps_per_execution: int = 1                 # train steps per device call (compile); divides log_every and steps
     sample_every: int = 500                      # steps between sample grids (0: final grid only)
     checkpoint_every: int = 500                  # steps between checkpoints (and at the end)
-    fid_every: int = 0                           # steps between FID/KID evaluations; 0 turns them off
+    # Quality on by default: 2000 samples every 1000 steps measured ~7% of the demo DCGAN's training
+    # time on the 2-core CPU (Fashion-MNIST classifier: ~16 s per evaluation vs 0.22 s per step).
+    fid_every: int = 1000                        # steps between FID/KID evaluations; 0 turns them off
     fid_samples: int = 2000                      # generated (and real) images per FID evaluation
+    fid_network: str = "auto"                    # "auto" | "inception" | "classifier" (see training_extractor)
     tensorboard: bool = True
     # XLA: measured 1.7x more images/s for the DCGAN step on the 2-core CPU (TF 2.21), and every
     # recipe trains under it; `benchmarks/train_throughput.py` re-measures on your device.
@@ -141,6 +145,10 @@ class GANConfig:
         _check_in("discriminator_norm", self.discriminator_norm, NORMALIZATIONS)
         _check_in("optimizer", self.optimizer, OPTIMIZERS)
         _check_in("precision", self.precision, PRECISIONS)
+        _check_in("fid_network", self.fid_network, QUALITY_NETWORKS)
+        if self.fid_every < 0 or self.fid_samples < 2:
+            raise ConfigError(f"fid_every must be >= 0 (0: off) and fid_samples >= 2; got {self.fid_every}, "
+                              f"{self.fid_samples}.")
         for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch", "steps_per_execution",
                      "generator_width", "discriminator_width"):
             if getattr(self, name) < 1:

@@ -351,7 +351,7 @@ def _real_images(batch) -> np.ndarray:
 
 
 def _reference(config: GANConfig, source):
-    from keras_gans.checkpoints.evaluate import extractor_for, reference_statistics
+    from keras_gans.checkpoints.evaluate import reference_statistics, training_extractor
 
-    extractor = extractor_for(source if isinstance(source, str) else "")
+    extractor = training_extractor(source if isinstance(source, str) else "", config.fid_network)
     return extractor, reference_statistics(source, extractor, config.fid_samples, config.image_size)

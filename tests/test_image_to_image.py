@@ -137,15 +137,31 @@ def scaling_generators(scale):
     return CycleGenerators(scaling(scale), scaling(1.0 / scale))
 
 
+def scaling_pair(a_to_b, b_to_a):
+    def scaling(factor):
+        inputs = keras.Input((2, 2, 1))
+        return keras.Model(inputs, inputs * factor)
+    return CycleGenerators(scaling(a_to_b), scaling(b_to_a))
+
+
 def test_cycle_and_identity_terms_match_hand_computed_l1():
     a, b = np.full((2, 2, 2, 1), 0.5, "float32"), np.full((2, 2, 2, 1), -0.2, "float32")
-    generators = scaling_generators(2.0)
+    # Not inverses: a -> 2a -> a/2 and b -> b/4 -> b/2, so the cycle term is nonzero and exact.
+    generators = scaling_pair(2.0, 0.25)
     fake_a, fake_b = generators((a, b))
     step = StepTensors(None, (fake_a, fake_b), None, {}, (a, b), None, generators, None)
-    assert float(CycleConsistency().generator_loss(step)) == pytest.approx(0.0, abs=1e-6)
-    # |2b - b| + |a/2 - a| = 0.2 + 0.25
-    assert float(IdentityMapping().generator_loss(step)) == pytest.approx(0.45, rel=1e-5)
+    # |a/2 - a| + |b/2 - b| = 0.25 + 0.1
+    assert float(CycleConsistency().generator_loss(step)) == pytest.approx(0.35, rel=1e-5)
+    # |2b - b| + |a/4 - a| = 0.2 + 0.375
+    assert float(IdentityMapping().generator_loss(step)) == pytest.approx(0.575, rel=1e-5)
     assert CycleConsistency().sides == ("g",)
+
+
+def test_cycle_term_vanishes_for_exact_inverses():
+    a, b = np.full((2, 2, 2, 1), 0.5, "float32"), np.full((2, 2, 2, 1), -0.2, "float32")
+    generators = scaling_generators(2.0)
+    step = StepTensors(None, generators((a, b)), None, {}, (a, b), None, generators, None)
+    assert float(CycleConsistency().generator_loss(step)) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_reconstruction_is_the_mean_absolute_error_to_the_target():

@@ -29,7 +29,7 @@ class CheckpointEvery(StepCallback):
         self.last = None
 
     def after_steps(self, previous, step, logs):
-        fid = logs.get("fid")
+        fid = logs.get("quality_distance")  # FID, or the Frechet distance of another network
         improved = fid is not None and (self.best_fid is None or fid < self.best_fid)
         if improved or crossed(previous, step, self.every):
             self.save(step, fid=fid, best=improved)
