@@ -208,7 +208,6 @@ def fit(
                 shuffle=False,  # the pipeline shuffles; Keras cannot shuffle a tf.data stream
             )
         finished = True
-        model.prepare_sampler(batch_size=config.batch_size)  # what result.generator draws from
     except (KeyboardInterrupt, OSError) as error:
         raise _stopped(error, int(model.step.numpy()), CheckpointStore(run_dir)) from None
     finally:

@@ -39,6 +39,9 @@ class CheckpointEvery(StepCallback):
             self.save(self.step)
 
     def save(self, step, fid=None, best=False):
+        # What a checkpoint's sampler draws is what samples, FID and export show: an EMA generator
+        # with batch-norm statistics of its own (training overwrites them on the next step).
+        self.model.prepare_sampler()
         bad = non_finite_variables(self.model)
         if bad:
             latest = self.store.latest()

@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 import time
 
-import keras
-
+from keras_gans.callbacks.steps import StepCallback, crossed
 from keras_gans.errors import ConfigError
 from keras_gans.metrics import evaluate_generator
 
 logger = logging.getLogger("keras_gans.quality")
 
 
-class QualityMetrics(keras.callbacks.Callback):
+class QualityMetrics(StepCallback):
     """Scores the GAN's `sampler` (the EMA generator when kept) every `every` steps.
 
     With the FID reference network (`FIDInception`) it writes `quality/fid`, `quality/fid_floor`
@@ -51,11 +50,12 @@ class QualityMetrics(keras.callbacks.Callback):
         self._last_end = None
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         self._last_end = time.perf_counter()
 
-    def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.step.numpy())
-        if self.every and step % self.every == 0 and self.disabled_reason is None:
+    def after_steps(self, previous, step, logs):
+        # Steps are counted on the host: the model is touched only when it is scored.
+        if crossed(previous, step, self.every) and self.disabled_reason is None:
             report = self.evaluate(step)
             if report is not None and logs is not None:
                 fid, kid = report["fid"], report["kid"]
@@ -75,7 +75,7 @@ class QualityMetrics(keras.callbacks.Callback):
                 return None
         extractor, real = self.reference
         report = evaluate_generator(
-            self.model.sampler, real, metrics=("fid", "kid"), num_samples=self.num_samples,
+            self.model.prepare_sampler(), real, metrics=("fid", "kid"), num_samples=self.num_samples,
             extractor=extractor, batch_size=self.batch_size, latent_dim=self.model.latent_dim,
         )
         self.history.append((step, report))

@@ -63,4 +63,5 @@ def preview_images(model, num_samples, seed, batch=None):
     (one row per class for conditional models; translations of `batch` for image-to-image ones)."""
     if batch is None and model.conditioning.needs_data_for_preview:
         raise ValueError(f"{type(model.conditioning).__name__} previews translate real images: pass a data batch.")
+    model.prepare_sampler()  # an EMA sampler's own batch-norm statistics
     return keras.ops.convert_to_numpy(model.preview(num_samples, seed=seed, batch=batch))
