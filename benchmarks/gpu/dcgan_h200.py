@@ -31,7 +31,7 @@ TARGET_RATIO = 1.0
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry-run", action="store_true",
-                        help="CPU, batch 4 of 16x16, width 8, 2 steps; TensorFlow made unimportable")
+                        help="CPU, batch 4 of 16x16, width 8, 2 timed steps; TensorFlow made unimportable")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=64, help="generator_width and discriminator_width")
@@ -46,7 +46,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.dry_run:
         args.batch_size, args.image_size, args.width, args.latent_dim = 4, 16, 8, 8
-        args.steps, args.warmup, args.rounds, args.fit_steps = 2, 1, 1, 3
+        args.steps, args.warmup, args.rounds, args.fit_steps = 2, 3, 1, 3
     return args
 
 
