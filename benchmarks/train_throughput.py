@@ -104,7 +104,7 @@ def measure_recipe(recipe, args, overrides) -> dict:
     data = load_dataset(args.dataset, batch_size=config.batch_size * config.d_steps,
                         image_size=config.image_size, seed=0)
     networks = build_gan(config, data.image_shape, data.num_classes)  # fresh, same architecture
-    step = hand_written_step(config, networks.generator, networks.discriminator)
+    step = hand_written_step(config, networks.generator, networks.discriminator, data.image_shape)
     batches = _images(data.dataset)
     runs = {"fit": [], "loop": []}
     for _ in range(args.rounds):

@@ -7,11 +7,15 @@
 """
 
 import importlib
+import importlib.util
 import os
 
-# The trainer's gradient code lives in keras_gans.backend and targets TensorFlow; pick it before
-# keras is imported anywhere, unless the user chose a backend explicitly.
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# The backend must be chosen before keras is imported anywhere. Unless the user chose one:
+# TensorFlow where it is installed (tf.data, tensorflow-datasets, export), else JAX, as on a GPU
+# machine with JAX alone.
+if "KERAS_BACKEND" not in os.environ:
+    _found = importlib.util.find_spec("tensorflow") or not importlib.util.find_spec("jax")
+    os.environ["KERAS_BACKEND"] = "tensorflow" if _found else "jax"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from keras_gans.startup import quiet_tensorflow_startup  # noqa: E402

@@ -6,6 +6,8 @@ The one place that turns a `GANConfig` into a `GAN`, shared by `fit` (new runs),
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 
 from keras_gans.config import GANConfig
@@ -22,16 +24,33 @@ def make_optimizer(config: GANConfig, learning_rate: float):
     return keras.optimizers.SGD(learning_rate, momentum=config.beta_1)
 
 
-def build_gan(config: GANConfig, image_shape, num_classes=None) -> GAN:
-    """The compiled, untrained GAN a config describes, for data of `image_shape`."""
-    generator, discriminator = build_networks(config, image_shape, num_classes)
-    model = build_trainer(config, generator, discriminator, image_shape, num_classes)
-    model.compile(
-        g_optimizer=make_optimizer(config, config.g_lr),
-        d_optimizer=make_optimizer(config, config.d_lr),
-        jit_compile=config.jit_compile,
-    )
+def build_gan(config: GANConfig, image_shape, num_classes=None, precision=None) -> GAN:
+    """The compiled, untrained GAN a config describes, for data of `image_shape`.
+
+    Its layers compute in `precision` (default: the config's; "float32" for export, whatever the
+    run trained in: the weights are float32 under every mixed policy, so they load either way).
+    """
+    with dtype_policy(precision or config.precision):
+        generator, discriminator = build_networks(config, image_shape, num_classes)
+        model = build_trainer(config, generator, discriminator, image_shape, num_classes)
+        model.compile(
+            g_optimizer=make_optimizer(config, config.g_lr),
+            d_optimizer=make_optimizer(config, config.d_lr),
+            jit_compile=config.jit_compile,
+            steps_per_execution=getattr(config, "steps_per_execution", 1),
+        )
     return model
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Keras's global dtype policy set to `name` while layers are built, then restored."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def set_learning_rates(model: GAN, config: GANConfig) -> None:

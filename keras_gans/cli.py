@@ -12,7 +12,9 @@ from keras_gans.errors import ConfigError, DataError
 # TensorFlow only inside their commands, so `keras-gans --help` answers at once.
 COMMAND_MODULES = (
     "keras_gans.cli_train",
+    "keras_gans.cli_fid",
     "keras_gans.exporting.cli",
+    "keras_gans.exporting.serving_config",
     "keras_gans.serving.server",
     "keras_gans.serving.client",
     "keras_gans.serving.loadtest",

@@ -23,6 +23,10 @@ def register(subparsers):
     train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint")
     train.add_argument("--log-dir", help="TensorBoard folder (default: the run directory)")
     train.add_argument("--sample-every", type=int, help="steps between sample grids (default: the config's)")
+    train.add_argument("--distributed", action="store_const", const=True, default=None,
+                       help="data parallel on every visible device (MirroredStrategy / DataParallel)")
+    train.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
+                       help="compute precision (default: float32); variables and exports stay float32")
     train.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE",
         help="override any config field (repeatable), e.g. --set g_lr=1e-4 --set checkpoint_every=1000",
@@ -51,7 +55,7 @@ def register(subparsers):
 
 
 # Config fields the train command also takes as a flag (or, for the recipe, as its argument).
-FLAG_FIELDS = ("recipe", "dataset", "steps", "seed", "sample_every")
+FLAG_FIELDS = ("recipe", "dataset", "steps", "seed", "sample_every", "distributed", "precision")
 
 
 def run_train(args):

@@ -13,9 +13,10 @@ import keras
 import numpy as np
 
 from keras_gans import callbacks as cb
+from keras_gans import backend
 from keras_gans.assembly import build_gan, set_learning_rates
 from keras_gans.config import GANConfig, load_recipe
-from keras_gans.data import ImageDataset, load_dataset
+from keras_gans.data import ImageDataset, fit_input, load_dataset
 from keras_gans.errors import ConfigError, RunStorageError, TrainingInterrupted
 from keras_gans.checkpoints.store import STORAGE_ERRNOS, CheckpointStore, read_run_config, write_run_config
 from keras_gans.trainer import GAN
@@ -129,7 +130,8 @@ def fit(
                   seed, the steps that follow are the ones the uninterrupted run would have made.
         log_dir:  TensorBoard folder; default the run folder.
         callbacks: extra Keras callbacks; their `logs` hold the usual epoch means.
-        verbose:  Keras progress bar setting; 0 also leaves out the one "devices:" line.
+        verbose:  0 turns off the progress line printed every `log_every` steps and the one
+                  "devices:" line.
         **overrides: any `GANConfig` field, e.g. `batch_size=128`, `checkpoint_every=1000`.
 
     Example:
@@ -151,6 +153,11 @@ def fit(
     # Before the data and the model: a folder that cannot be written fails in a second, not later.
     for folder in {run_dir, Path(log_dir or run_dir)}:
         check_writable(folder)
+    # A distributed run loads, builds, restores and trains inside its strategy (TF; created
+    # before TensorFlow runs anything, as multi-worker collectives require) or distribution (JAX).
+    placement = contextlib.ExitStack()
+    if config.distributed:
+        placement.enter_context(backend.data_parallel())
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     data = load_dataset(source, batch_size=config.batch_size * config.d_steps,
@@ -163,6 +170,10 @@ def fit(
         # A seeded pipeline restarted from its beginning yields the same stream, so skipping the
         # batches the run consumed continues it exactly (at the cost of producing them once more).
         batches = batches.skip(start.meta["data_batches"])
+    if not backend.is_chief():
+        # Every worker of a multi-worker run takes part in each step; one writes the run. The
+        # others write their copies where nobody reads them, as Keras's checkpoint callbacks do.
+        run_dir = log_dir = Path(tempfile.mkdtemp(prefix="keras-gans-worker-"))
     run_dir.mkdir(parents=True, exist_ok=True)
     write_run_config(run_dir, config)
     if verbose:
@@ -171,39 +182,56 @@ def fit(
     summary = cb.RunSummary(log_dir or run_dir) if config.tensorboard else None
     watchers = _watchers(config, source, data, run_dir, summary, start)
     remaining = config.steps - int(model.step.numpy())
-    steps_per_epoch = max(1, min(config.steps_per_epoch, remaining))
+    execution = config.steps_per_execution
+    if remaining % execution:
+        raise ConfigError(
+            f"The run resumes at step {config.steps - remaining}, which is not a multiple of "
+            f"steps_per_execution={execution}; resume with the steps_per_execution it was trained with."
+        )
+    # Keras runs whole executions, so an epoch is a whole number of them.
+    steps_per_epoch = max(execution, min(-(-config.steps_per_epoch // execution) * execution, remaining))
+    progress = [cb.ProgressLine(config.steps, config.log_every)] if verbose else []
     history = keras.callbacks.History()
     finished = False
     try:
         if remaining > 0:
+            epochs = math.ceil(remaining / steps_per_epoch)
             history = model.fit(
-                batches,
-                epochs=math.ceil(remaining / steps_per_epoch),
+                fit_input(batches),
+                epochs=epochs,
                 steps_per_epoch=steps_per_epoch,
-                callbacks=[*watchers, *callbacks],
-                verbose=verbose,
+                # In order, on this thread, with no per-step copy of the logs to Python numbers;
+                # our progress line instead of Keras's per-step bar.
+                callbacks=cb.RunCallbacks([*watchers, *progress], callbacks, model=model, verbose=0,
+                                          epochs=epochs, steps=steps_per_epoch),
+                verbose=0,
                 shuffle=False,  # the pipeline shuffles; Keras cannot shuffle a tf.data stream
             )
         finished = True
+        model.prepare_sampler(batch_size=config.batch_size)  # what result.generator draws from
     except (KeyboardInterrupt, OSError) as error:
         raise _stopped(error, int(model.step.numpy()), CheckpointStore(run_dir)) from None
     finally:
         # The StepLog: Keras skips on_train_end when a callback raises. After a failure, a log
         # that cannot be flushed (the same full disk) must not hide the error that says what to do.
         with contextlib.suppress(*(() if finished else (OSError,))):
-            watchers[-1].close()
+            watchers[0].close()
             if summary is not None:
                 summary.close()
+        placement.close()
     return FitResult(model=model, history=history, config=config, run_dir=run_dir, data=data,
-                     warnings=list(watchers[0].warnings))
+                     warnings=list(watchers[1].warnings))
 
 
 def _watchers(config, source, data, run_dir, summary, start) -> list:
-    """The run's callbacks, in the order `keras_gans.callbacks` explains (health first)."""
+    """The run's callbacks, in the order `keras_gans.callbacks` explains (the step log, then health)."""
     store = CheckpointStore(run_dir)
     first_batch = _first_batch(data)
-    watchers = [cb.TrainingHealth(store, summary, real_images=_real_images(first_batch), every=config.log_every,
-                                  seed=config.seed or 0)]
+    watchers = [
+        cb.StepLog(run_dir / STEP_LOG, start_step=start.step if start else 0),
+        cb.TrainingHealth(store, summary, real_images=_real_images(first_batch), every=config.log_every,
+                          seed=config.seed or 0, also_at=(config.checkpoint_every, config.fid_every)),
+    ]
     if config.fid_every:
         watchers.append(cb.QualityMetrics(lambda: _reference(config, source), config.fid_every,
                                           config.fid_samples, summary))
@@ -219,7 +247,6 @@ def _watchers(config, source, data, run_dir, summary, start) -> list:
         cb.SampleGrid(run_dir / "samples", every=config.sample_every, seed=config.seed or 0, summary=summary,
                       batch=first_batch),
         cb.StopAtStep(config.steps),
-        cb.StepLog(run_dir / STEP_LOG, start_step=start.step if start else 0),
     ]
 
 
@@ -324,7 +351,7 @@ def _real_images(batch) -> np.ndarray:
 
 
 def _reference(config: GANConfig, source):
-    from keras_gans.checkpoints.evaluate import extractor_for, reference_statistics
+    from keras_gans.checkpoints.evaluate import reference_statistics, training_extractor
 
-    extractor = extractor_for(source if isinstance(source, str) else "")
+    extractor = training_extractor(source if isinstance(source, str) else "", config.fid_network)
     return extractor, reference_statistics(source, extractor, config.fid_samples, config.image_size)

@@ -15,3 +15,17 @@ TINY = {"batch_size": 16, "generator_width": 8, "discriminator_width": 8,
 @pytest.fixture
 def tiny():
     return dict(TINY)
+
+
+def pytest_collection_modifyitems(config, items):
+    # `make test` runs the suite on TensorFlow and a backend-neutral part of it again on JAX;
+    # tests of TensorFlow-only features (SavedModel export, tf.function) belong to the first pass.
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return
+    kept = [item for item in items if item.get_closest_marker("tensorflow") is None]
+    deselected = [item for item in items if item.get_closest_marker("tensorflow") is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept

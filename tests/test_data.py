@@ -22,6 +22,13 @@ from keras_gans.errors import DataError
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path, monkeypatch):
+    """Decoded-image caches of each test in its own folder (a shared one would serve stale images)."""
+    monkeypatch.setenv("KERAS_GANS_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
 # ---------------------------------------------------------------- helpers writing real files
 
 
@@ -374,3 +381,4 @@ def test_without_labels_drops_them():
     data = load_dataset((np.zeros((4, 4, 4), np.uint8), np.arange(4)), batch_size=2).without_labels()
     assert data.num_classes is None
     assert_images(first_batch(data), (2, 4, 4, 1))
+

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -34,14 +33,21 @@ def test_export_layout_versions_and_provenance(exported, tmp_path):
     record = read_provenance(path)
     assert record["recipe"] == "dcgan" and record["step"] == 123
     assert record["metrics"] == {"fid": 45.6} and record["latent_dim"] == LATENT
+    # Seeds repeat images only on the same TensorFlow: the export says which one it used.
+    assert record["tensorflow_version"] == tf.__version__
 
     assert export_generator(generator, name="m", base=tmp_path).name == "1"
     assert export_generator(generator, name="m", base=tmp_path, version=7).name == "7"
     assert export_generator(generator, name="m", base=tmp_path).name == "8"  # next free integer
-    with pytest.raises(FileExistsError, match="refusing to overwrite"):
+    with pytest.raises(FileExistsError, match=r"versions of 'm' on disk: 1, 7, 8\); refusing to "
+                       r"overwrite a served version. Leave out the version to write 9"):
         export_generator(generator, name="m", base=tmp_path, version=7)
     # Only version folders are left behind: no staging folder survives.
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["1", "7", "8"]
+    # Every export rewrites base/models.config to list what is on disk.
+    config = (tmp_path / "models.config").read_text()
+    assert 'name: "m"' in config and "key: \"stable\"\n      value: 7" in config
+    assert "key: \"canary\"\n      value: 8" in config
 
 
 def test_reloaded_export_matches_keras_generator(exported):
@@ -166,48 +172,13 @@ def test_conditional_generator_takes_labels(tmp_path):
         sigs["serving_default"](z=tf.constant(z), label=tf.constant([0, 3], tf.int64))
 
 
-def _prediction_log_class():
-    """PredictionLog built from its .proto field numbers with protobuf's own machinery, to
-    decode the hand-encoded warm-up records independently of the encoder."""
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-    from tensorflow.core.framework import tensor_pb2  # registers tensorflow.TensorProto
-
-    f = descriptor_pb2.FieldDescriptorProto
-    fdp = descriptor_pb2.FileDescriptorProto(
-        name="keras_gans_test/prediction_log.proto", package="kgtest.serving", syntax="proto3",
-        dependency=[tensor_pb2.DESCRIPTOR.name])
-
-    def message(name, *fields):
-        m = fdp.message_type.add(name=name)
-        for fname, number, ftype, type_name, label in fields:
-            m.field.add(name=fname, number=number, type=ftype, type_name=type_name,
-                        label=label or f.LABEL_OPTIONAL)
-        return m
-
-    msg, string = f.TYPE_MESSAGE, f.TYPE_STRING
-    message("ModelSpec", ("name", 1, string, None, None), ("signature_name", 3, string, None, None))
-    request = message("PredictRequest",
-                      ("model_spec", 1, msg, ".kgtest.serving.ModelSpec", None),
-                      ("inputs", 2, msg, ".kgtest.serving.PredictRequest.InputsEntry",
-                       f.LABEL_REPEATED))
-    entry = request.nested_type.add(name="InputsEntry")
-    entry.options.map_entry = True
-    entry.field.add(name="key", number=1, type=string, label=f.LABEL_OPTIONAL)
-    entry.field.add(name="value", number=2, type=msg, type_name=".tensorflow.TensorProto",
-                    label=f.LABEL_OPTIONAL)
-    message("PredictLog", ("request", 1, msg, ".kgtest.serving.PredictRequest", None))
-    message("PredictionLog", ("predict_log", 6, msg, ".kgtest.serving.PredictLog", None))
-    pool = descriptor_pool.Default()
-    pool.AddSerializedFile(fdp.SerializeToString())
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName("kgtest.serving.PredictionLog"))
-
-
 def test_warmup_file_is_a_tfrecord_of_prediction_logs(exported):
     path = exported[1] / "assets.extra" / "tf_serving_warmup_requests"
-    prediction_log = _prediction_log_class()
+    from tensorflow_serving.apis import prediction_log_pb2  # the real proto of TF Serving
+
     logs = []
     for record in tf.data.TFRecordDataset(str(path)):
-        log = prediction_log()
+        log = prediction_log_pb2.PredictionLog()
         log.ParseFromString(record.numpy())
         logs.append(log)
     assert [log.predict_log.request.model_spec.signature_name for log in logs] == [
@@ -241,3 +212,18 @@ def test_export_cli_writes_the_next_version(tmp_path):
     with pytest.raises(ConfigError, match="is not a keras_gans run directory"):
         args = parser.parse_args(["export", str(tmp_path), "--name", "g"])
         args.func(args)
+
+
+def test_export_cli_refuses_an_existing_version_with_a_clear_error(tmp_path, capsys):
+    """Issue 14 #9/#10: `export --version 1` where 1 exists ended in a FileExistsError
+    traceback; now exit 2 with the versions on disk and what to do."""
+    from keras_gans import cli
+
+    model_file = tmp_path / "generator.keras"
+    tiny_generator().save(model_file)
+    argv = ["export", str(model_file), "--name", "g", "--base", str(tmp_path / "export")]
+    assert cli.main(argv) == 0
+    assert cli.main(argv + ["--version", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "keras-gans export: error:" in err and "Traceback" not in err
+    assert "versions of 'g' on disk: 1" in err and "Leave out the version to write 2" in err

@@ -33,8 +33,11 @@ def test_a_nan_stops_training_naming_the_step_and_the_kept_checkpoint(tiny, tmp_
     assert [c.path for c in CheckpointStore(run_dir).all()] == [kept]
     run = load_run(run_dir)
     assert all(np.isfinite(v.numpy()).all() for v in run.model.variables if "float" in str(v.dtype))
-    # The steps logged are the good ones before the divergence.
-    assert max(r["step"] for r in read_step_log(run_dir / "metrics.jsonl")) == error.step - 1
+    # Every step up to the one found bad is logged, finite before it, the offending value at it.
+    records = {r["step"]: r for r in read_step_log(run_dir / "metrics.jsonl")}
+    assert set(range(1, error.step + 1)) <= set(records)
+    assert all(isinstance(records[s]["d_loss"], float) for s in range(1, error.step))
+    assert {records[error.step][k] for k in error.values} & {"nan", "inf", "-inf"}
 
 
 def test_the_cli_reports_divergence_without_a_traceback(tiny, tmp_path, capsys):

@@ -32,6 +32,7 @@ def test_recipe_trains_a_few_steps_and_round_trips_its_config(recipe, reported, 
     assert preview.shape == (preview_rows * 4, *data.image_shape)
 
 
+@pytest.mark.tensorflow
 @pytest.mark.parametrize("recipe", ["pix2pix", "cyclegan"])
 def test_generator_exports_an_image_to_image_signature(recipe, tmp_path):
     model, data, _ = build_recipe(recipe)
@@ -45,7 +46,8 @@ def test_generator_exports_an_image_to_image_signature(recipe, tmp_path):
     archive.write_out(str(tmp_path / "export"), verbose=False)
     reloaded = tf.saved_model.load(str(tmp_path / "export"))
     images = next(iter(data.dataset))[0][:3]
-    np.testing.assert_allclose(reloaded.translate(images).numpy(), generator(images, training=False).numpy(),
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(reloaded.translate(images)),
+                               keras.ops.convert_to_numpy(generator(images, training=False)),
                                atol=1e-5)
 
 
@@ -62,7 +64,7 @@ def test_paired_folder_keeps_pairs_aligned_through_shuffling(tmp_path):
     data = load_dataset(f"paired:{tmp_path}", batch_size=3, seed=0)
     assert isinstance(data, ImagePairDataset) and data.paired and data.num_examples == 6
     for a, b in data.dataset.take(4):
-        np.testing.assert_allclose(a.numpy(), -b.numpy(), atol=1e-6)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(a), -keras.ops.convert_to_numpy(b), atol=1e-6)
 
 
 def test_paired_folder_names_the_images_without_a_partner(tmp_path):
@@ -80,7 +82,7 @@ def test_unpaired_folders_zip_two_domains_of_any_size(tmp_path):
     data = load_dataset(f"unpaired:{tmp_path}", batch_size=2, seed=0)
     assert not data.paired and data.source_shape == data.image_shape == (8, 8, 3)
     a, b = next(iter(data.dataset))
-    assert float(a.numpy().max()) == -1.0 and float(b.numpy().min()) == 1.0
+    assert float(keras.ops.convert_to_numpy(a).max()) == -1.0 and float(keras.ops.convert_to_numpy(b).min()) == 1.0
 
 
 def test_tfds_cycle_gan_names_load_both_domains_with_mock_data():
@@ -113,9 +115,9 @@ def test_sobel_edges_mark_outlines_and_leave_flat_regions_black():
 def test_fashion_edges_demo_pairs_each_garment_with_its_own_edges():
     data = load_dataset("fashion_mnist_edges", batch_size=8, seed=0)
     edges, garments = next(iter(data.dataset))
-    pixels = np.round((garments.numpy()[..., 0] + 1.0) * 127.5).astype(np.uint8)
+    pixels = np.round((keras.ops.convert_to_numpy(garments)[..., 0] + 1.0) * 127.5).astype(np.uint8)
     expected = sobel_edges(pixels).astype(np.float32) / 127.5 - 1.0
-    np.testing.assert_allclose(edges.numpy()[..., 0], expected, atol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(edges)[..., 0], expected, atol=1e-5)
 
 
 def test_fashion_domains_demo_draws_sneakers_and_ankle_boots():
@@ -123,7 +125,7 @@ def test_fashion_domains_demo_draws_sneakers_and_ankle_boots():
     known = {cls: {image.tobytes() for image in images[labels == cls]} for cls in (SNEAKER, ANKLE_BOOT)}
     a, b = next(iter(load_dataset("fashion_mnist_sneaker_boot", batch_size=8, seed=0).dataset))
     for batch, cls in ((a, SNEAKER), (b, ANKLE_BOOT)):
-        for image in np.round((batch.numpy()[..., 0] + 1.0) * 127.5).astype(np.uint8):
+        for image in np.round((keras.ops.convert_to_numpy(batch)[..., 0] + 1.0) * 127.5).astype(np.uint8):
             assert image.tobytes() in known[cls]
 
 
@@ -135,15 +137,31 @@ def scaling_generators(scale):
     return CycleGenerators(scaling(scale), scaling(1.0 / scale))
 
 
+def scaling_pair(a_to_b, b_to_a):
+    def scaling(factor):
+        inputs = keras.Input((2, 2, 1))
+        return keras.Model(inputs, inputs * factor)
+    return CycleGenerators(scaling(a_to_b), scaling(b_to_a))
+
+
 def test_cycle_and_identity_terms_match_hand_computed_l1():
     a, b = np.full((2, 2, 2, 1), 0.5, "float32"), np.full((2, 2, 2, 1), -0.2, "float32")
-    generators = scaling_generators(2.0)
+    # Not inverses: a -> 2a -> a/2 and b -> b/4 -> b/2, so the cycle term is nonzero and exact.
+    generators = scaling_pair(2.0, 0.25)
     fake_a, fake_b = generators((a, b))
     step = StepTensors(None, (fake_a, fake_b), None, {}, (a, b), None, generators, None)
-    assert float(CycleConsistency().generator_loss(step)) == pytest.approx(0.0, abs=1e-6)
-    # |2b - b| + |a/2 - a| = 0.2 + 0.25
-    assert float(IdentityMapping().generator_loss(step)) == pytest.approx(0.45, rel=1e-5)
+    # |a/2 - a| + |b/2 - b| = 0.25 + 0.1
+    assert float(CycleConsistency().generator_loss(step)) == pytest.approx(0.35, rel=1e-5)
+    # |2b - b| + |a/4 - a| = 0.2 + 0.375
+    assert float(IdentityMapping().generator_loss(step)) == pytest.approx(0.575, rel=1e-5)
     assert CycleConsistency().sides == ("g",)
+
+
+def test_cycle_term_vanishes_for_exact_inverses():
+    a, b = np.full((2, 2, 2, 1), 0.5, "float32"), np.full((2, 2, 2, 1), -0.2, "float32")
+    generators = scaling_generators(2.0)
+    step = StepTensors(None, generators((a, b)), None, {}, (a, b), None, generators, None)
+    assert float(CycleConsistency().generator_loss(step)) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_reconstruction_is_the_mean_absolute_error_to_the_target():

@@ -121,6 +121,24 @@ def test_projection_discriminator_score_depends_on_the_label():
     assert not np.allclose(np.asarray(same), np.asarray(other))
 
 
+def test_projection_head_is_linear_logit_plus_embedding_inner_product():
+    """Miyato & Koyama 2018, eq. 3: f(x, y) = psi(phi(x)) + <V y, phi(x)>, psi linear."""
+    from keras_gans.networks.heads import DiscriminatorHeads
+
+    head = DiscriminatorHeads(num_classes=4, class_head="projection")
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(5, 6)).astype("float32")
+    labels = np.array([0, 3, 1, 3, 2], "int32")
+    logits = np.asarray(head(features, labels))
+    kernel, bias = (np.asarray(w) for w in head.adversarial.weights)
+    embeddings = np.asarray(head.embedding.embeddings)
+    expected = features @ kernel + bias + (embeddings[labels] * features).sum(axis=1, keepdims=True)
+    assert logits.shape == (5, 1)
+    np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-6)
+    # The embedding term is not negligible at init, so a head that dropped it would fail above.
+    assert np.abs((embeddings[labels] * features).sum(axis=1)).max() > 1e-3
+
+
 def test_conditional_generator_output_depends_on_the_label():
     network = CASES["dcgan_generator_conditional"][0]()
     z = latents(8)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import threading
-import time
-import urllib.error
-import urllib.request
 
 import keras
 import numpy as np
@@ -21,8 +18,10 @@ from keras_gans.serving import loadtest, server
 from keras_gans.serving.server import LocalServer
 
 from export_helpers import LATENT, seeded_latents, tiny_generator  # noqa: E402
+from serving_helpers import get, post, wait_for  # noqa: E402
 MAX_BATCH = 16
 MAX_BYTES = 64 * 1024
+IDLE_TIMEOUT = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -31,28 +30,9 @@ def served(tmp_path_factory):
     generators = {1: tiny_generator(seed=1)}
     export_generator(generators[1], name="tiny", base=base)
     srv = LocalServer(base, port=0, poll_seconds=0.2, max_request_bytes=MAX_BYTES,
-                      max_batch_size=MAX_BATCH)
+                      max_batch_size=MAX_BATCH, idle_timeout=IDLE_TIMEOUT)
     with srv:
         yield srv, base, generators
-
-
-def post(url: str, data: bytes):
-    """Raw POST: (status, parsed JSON body), whatever the status."""
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
-
-
-def get(url: str):
-    try:
-        with urllib.request.urlopen(url, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
 
 
 def test_status_and_metadata_json(served):
@@ -130,40 +110,26 @@ def test_client_png_encoder_roundtrips():
     np.testing.assert_array_equal(tf.io.decode_png(client_module.encode_png(image)).numpy(), image)
 
 
-def test_new_versions_and_labels_without_restart(served):
+def test_new_models_and_versions_without_restart_latest_only(served):
+    """Without a model config, as TF Serving's default policy: only the newest version."""
     srv, base, _ = served
     first, second = tiny_generator(seed=21), tiny_generator(seed=22)
     export_generator(first, name="versioned", base=base)
     z = np.random.default_rng(3).standard_normal((2, LATENT)).astype("float32")
 
-    def wait_for(predicate):
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if predicate():
-                return
-            time.sleep(0.2)
-        raise AssertionError("the server did not pick up the change")
-
-    def versions():
+    def states():
         status, body = get(f"{srv.url}/v1/models/versioned")
-        return [v["version"] for v in body.get("model_version_status", [])] if status == 200 else []
+        entries = body.get("model_version_status", []) if status == 200 else []
+        return [(v["version"], v["state"]) for v in entries]
 
-    wait_for(lambda: versions() == ["1"])  # a new model folder, no restart
+    wait_for(lambda: states() == [("1", "AVAILABLE")])  # a new model folder, no restart
     export_generator(second, name="versioned", base=base)
-    wait_for(lambda: versions() == ["2", "1"])
-    latest = Client(srv.url, "versioned").predict(z=z)
-    np.testing.assert_allclose(latest, second(z), atol=1e-5)
-    pinned = Client(srv.url, "versioned", version=1).predict(z=z)
-    np.testing.assert_allclose(pinned, first(z), atol=1e-5)
-
-    (base / "versioned" / "labels.json").write_text(json.dumps({"stable": 1, "canary": 2}))
-    wait_for(lambda: get(f"{srv.url}/v1/models/versioned/labels/stable")[0] == 200)
-    stable = Client(srv.url, "versioned", label="stable")
-    np.testing.assert_allclose(stable.predict(z=z), first(z), atol=1e-5)
-    assert stable.status()["model_version_status"][0]["version"] == "1"
-    assert stable.metadata()["model_spec"]["version"] == "1"
-    canary = Client(srv.url, "versioned", label="canary").predict(z=z)
-    np.testing.assert_allclose(canary, second(z), atol=1e-5)
+    # The new version loads before the old one is unloaded; the state monitor keeps both.
+    wait_for(lambda: states() == [("2", "AVAILABLE"), ("1", "END")])
+    np.testing.assert_allclose(Client(srv.url, "versioned").predict(z=z), second(z), atol=1e-5)
+    with pytest.raises(ServingClientError) as info:
+        Client(srv.url, "versioned", version=1).predict(z=z)
+    assert info.value.status == 404 and "Specific(versioned, 1)" in info.value.message
 
 
 def test_conditional_model_over_rest(served):
@@ -174,9 +140,7 @@ def test_conditional_model_over_rest(served):
     x = keras.layers.Dense(64, activation="tanh")(keras.layers.Concatenate()([z_in, emb]))
     generator = keras.Model([z_in, label_in], keras.layers.Reshape((8, 8, 1))(x))
     export_generator(generator, name="cond", base=base, num_classes=3)
-    deadline = time.time() + 60
-    while get(f"{srv.url}/v1/models/cond")[0] != 200 and time.time() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: "AVAILABLE" in json.dumps(get(f"{srv.url}/v1/models/cond")[1]))
     client = Client(srv.url, "cond")
     z = np.random.default_rng(4).standard_normal((2, LATENT)).astype("float32")
     expected = generator([z, np.array([0, 2], "int32")])
@@ -253,10 +217,10 @@ def test_bad_predict_requests(served, case, suffix, body, status, message):
 BAD_GETS = [
     ("unknown model", "/v1/models/nope", 404, "Could not find any versions of model nope"),
     ("unknown version", "/v1/models/tiny/versions/99", 404, "Could not find version 99 of model"),
-    ("unknown label", "/v1/models/tiny/labels/gold", 400, "Unrecognized servable version label"),
     ("metadata of unknown model", "/v1/models/nope/metadata", 404, "Servable not found"),
     ("no model name", "/v1/models", 400, "Missing model name in request."),
     ("malformed path", "/v1/models/tiny/extra/stuff", 400, "Malformed request: GET"),
+    ("metrics without a monitoring file", "/monitoring/prometheus/metrics", 404, "Not found"),
 ]
 
 
@@ -317,20 +281,23 @@ def test_cli_defaults_bind_localhost():
     assert (args.concurrency, args.duration, args.max_requests) == (2, 3.0, 10)
 
 
-def test_docker_compose_pins_gpu_image_and_mounts_configs():
+def test_docker_compose_pins_gpu_image_and_reads_the_generated_models_config():
     import re
     from pathlib import Path
 
     import yaml
 
+    from keras_gans.exporting.serving_config import CONFIG_FILENAME, MODEL_ROOT
+
     root = Path(__file__).resolve().parents[1] / "serving"
     service = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]["tf-serving"]
     assert re.fullmatch(r"tensorflow/serving:\d+\.\d+\.\d+-gpu", service["image"])
     mounts = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}
-    assert mounts["/models"] == "../export"
-    for flag in ("model_config_file", "batching_parameters_file", "monitoring_config_file"):
-        value = next(a.split("=", 1)[1] for a in service["command"] if a.startswith(f"--{flag}="))
-        assert (root / mounts[value]).resolve().is_file(), value
-    config = (root / "models.config").read_text()
-    assert "model_version_policy" in config and "version_labels" in config
-    assert 'path: "/monitoring/prometheus/metrics"' in (root / "monitoring.config").read_text()
+    assert mounts[MODEL_ROOT] == "../export"
+    flags = dict(a[2:].split("=", 1) for a in service["command"])
+    # The config export writes (export/models.config), seen through the /models mount.
+    assert flags["model_config_file"] == f"{MODEL_ROOT}/{CONFIG_FILENAME}"
+    for flag in ("batching_parameters_file", "monitoring_config_file"):
+        assert (root / mounts[flags[flag]]).resolve().is_file(), flag
+    assert flags["enable_batching"] == "true"
+    assert "curl" in service["healthcheck"]["test"]

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from keras_gans.configurable import Configurable
 
-class Augmentation:
+
+class Augmentation(Configurable):
     """Transforms every image the discriminator sees, reals and fakes, in both players' steps.
 
     The trainer applies it before the discriminator and before the regularizers (which then
     penalize gradients at the augmented images), so the generator is trained through the same
     differentiable transform and never learns to produce augmented-looking images (Zhao et al.
-    2020; Karras et al. 2020). Written with `keras.ops` only, so it runs on every backend and
-    under XLA; random parameters come from the trainer's seed generator.
+    2020; Karras et al. 2020). Written with `keras.ops` only, without Python branches on tensor
+    values, so it runs on every backend and under XLA; random parameters come from the trainer's
+    seed generator.
 
     A subclass overrides `__call__`, and, if it adapts, `observe` and `logs`; any state it keeps
     lives in `keras.Variable`s listed by `variables`, which the trainer tracks (and threads
-    through the JAX step as state).
+    through the JAX step as state), and changes only through `variable.assign`.
     """
 
     name = "none"
@@ -35,9 +38,3 @@ class Augmentation:
         """Scalar tensors the trainer adds to each step's logs (e.g. `augment_p`)."""
         return {}
 
-    def get_config(self):
-        return {}
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"

@@ -48,7 +48,17 @@ def gradient_norm(grads):
 
 def train_step(model, step_fn, data):
     """Keras's TF trainer calls `train_step(data)` (per replica) and keeps the variables itself."""
-    return step_fn(data)
+    logs = step_fn(data)
+    if _multi_worker():
+        # Keras reduces a multi-worker run's logs with `strategy.reduce(MEAN, v, axis=0)`, which
+        # needs an axis 0: each value gains one, and comes out of the mean as it went in.
+        logs = {name: tf.expand_dims(value, 0) for name, value in logs.items()}
+    return logs
+
+
+def _multi_worker() -> bool:
+    extended = tf.distribute.get_strategy().extended
+    return bool(getattr(extended, "_in_multi_worker_mode", lambda: False)())
 
 
 def replica_batch(local_batch):
@@ -91,7 +101,15 @@ def data_parallel():
         yield tf.distribute.get_strategy()
         return
     if os.environ.get("TF_CONFIG"):
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        try:
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        except RuntimeError as error:
+            raise RuntimeError(
+                "A multi-worker run (TF_CONFIG is set) must create its strategy before TensorFlow "
+                f"runs anything ({error}). Call keras_gans.fit(..., distributed=True) before other "
+                "TensorFlow work in the process, or create tf.distribute.MultiWorkerMirroredStrategy() "
+                "first and call fit inside `with strategy.scope():`."
+            ) from None
     else:
         strategy = tf.distribute.MirroredStrategy()
     with strategy.scope():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import keras
-
 from keras_gans.callbacks.health import TrainingDiverged, non_finite_variables
+from keras_gans.callbacks.steps import StepCallback, crossed
 
 
-class CheckpointEvery(keras.callbacks.Callback):
+class CheckpointEvery(StepCallback):
     """Saves the GAN's full state through a `CheckpointStore`; keeps the latest and the best by FID.
 
     A step whose `logs` carry a lower `fid` than any before (see `QualityMetrics`) is saved even off
@@ -29,16 +28,15 @@ class CheckpointEvery(keras.callbacks.Callback):
         self.best_fid = best.meta.get("fid") if best is not None else None
         self.last = None
 
-    def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.step.numpy())
-        fid = (logs or {}).get("fid")
+    def after_steps(self, previous, step, logs):
+        fid = logs.get("quality_distance")  # FID, or the Frechet distance of another network
         improved = fid is not None and (self.best_fid is None or fid < self.best_fid)
-        if improved or (self.every and step % self.every == 0):
+        if improved or crossed(previous, step, self.every):
             self.save(step, fid=fid, best=improved)
 
     def on_train_end(self, logs=None):
-        if self.model.step.numpy() > 0:
-            self.save(int(self.model.step.numpy()))
+        if self.step > 0:
+            self.save(self.step)
 
     def save(self, step, fid=None, best=False):
         bad = non_finite_variables(self.model)

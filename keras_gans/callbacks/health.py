@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 from keras_gans.callbacks.samples import preview_images
+from keras_gans.callbacks.steps import StepCallback, crossed
 
 logger = logging.getLogger("keras_gans.health")
 
@@ -57,8 +58,13 @@ def non_finite_variables(model) -> dict:
     return bad
 
 
-class TrainingHealth(keras.callbacks.Callback):
+class TrainingHealth(StepCallback):
     """Raises `TrainingDiverged` on a non-finite loss; warns (log and TensorBoard) on two failures.
+
+    The losses, scores and gradient norms of every step are checked, `every` steps at a time, from
+    the train step's on-device buffer (no host copy in between), and also at each multiple of
+    `also_at` (the checkpoint interval: a checkpoint is never written after an unchecked step) and
+    when training ends. The error names the first non-finite step and the last checkpoint saved.
 
     - The discriminator wins outright: over the last `every` steps the mean real score stayed above
       0.95 and the mean fake score below 0.05 (objectives whose score is a probability), or the
@@ -75,13 +81,16 @@ class TrainingHealth(keras.callbacks.Callback):
         summary: the run's `RunSummary` (warnings as text under `health/warnings`, the measures as
             `health/diversity_ratio` and `health/score_gap`), or None.
         real_images: a real batch [N, H, W, C] in [-1, 1] for the diversity reference, or None.
-        every: steps between checks (the interval the means are taken over).
+        every: steps between checks (the interval the means are taken over); at most the model's
+            `log_every`, the steps its buffer keeps.
         num_samples: size of the fixed latent batch.
+        also_at: further step intervals at which losses are checked (e.g. `checkpoint_every`).
     """
 
     def __init__(self, store=None, summary=None, real_images=None, every=50, num_samples=64,
-                 collapse_ratio=0.3, vanish_ratio=0.01, seed=0):
+                 collapse_ratio=0.3, vanish_ratio=0.01, seed=0, also_at=()):
         super().__init__()
+        self.also_at = tuple(int(k) for k in also_at if k)
         self.store = store
         self.summary = summary
         self.real_images = real_images
@@ -95,6 +104,8 @@ class TrainingHealth(keras.callbacks.Callback):
         self._first_grad_norm = self._real_diversity = None
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self._checked = self.step
         self._window, self._active, self._peak_diversity, self._first_grad_norm = [], set(), 0.0, None
         if self.real_images is not None:
             self._real_diversity = mean_pairwise_distance(self.real_images[: self.num_samples])
@@ -106,16 +117,24 @@ class TrainingHealth(keras.callbacks.Callback):
                 self._real_diversity = None
         self._probability_scores = _scores_are_probabilities(self.model.objective)
 
-    def on_train_batch_end(self, batch, logs=None):
-        logs = logs or {}
-        step = int(self.model.step.numpy())
-        bad = {k: v for k, v in logs.items() if isinstance(v, float) and not math.isfinite(v)}
-        if bad:
-            latest = self.store.latest() if self.store is not None else None
-            raise TrainingDiverged(step, bad, latest.path if latest is not None else None)
-        self._window.append({k: logs[k] for k in ("real_score", "fake_score", "g_grad_norm") if k in logs})
-        if step % self.every == 0:
-            self.check(step)
+    def after_steps(self, previous, now, logs):
+        if crossed(previous, now, self.every) or any(crossed(previous, now, k) for k in self.also_at):
+            self.check_losses(now)
+        if crossed(previous, now, self.every):
+            self.check(now)
+
+    def on_train_end(self, logs=None):
+        self.check_losses(self.step)
+
+    def check_losses(self, until):
+        """Raises `TrainingDiverged` at the first step up to `until` with a non-finite value."""
+        rows, self._checked = self.rows(self._checked, until), max(self._checked, until)
+        for step, values in rows:
+            bad = {k: v for k, v in values.items() if not math.isfinite(v)}
+            if bad:
+                latest = self.store.latest() if self.store is not None else None
+                raise TrainingDiverged(step, bad, latest.path if latest is not None else None)
+            self._window.append({k: values[k] for k in ("real_score", "fake_score", "g_grad_norm") if k in values})
 
     def check(self, step):
         window, self._window = self._window, []

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import keras
 
+from keras_gans.callbacks.steps import StepCallback, crossed
 from keras_gans.images import save_image_grid
 
 
 _DESCRIPTION = "The same fixed latent batch every time, drawn by the EMA generator when the run keeps one."
 
 
-class SampleGrid(keras.callbacks.Callback):
+class SampleGrid(StepCallback):
     """Writes `samples/step_XXXXXX.png` every `every` generator steps and at the end of training.
 
     Uses the GAN's `sampler` (the EMA generator when the run keeps one) in inference mode.
@@ -39,13 +40,12 @@ class SampleGrid(keras.callbacks.Callback):
         self._summary_step = None
         self.last_path = None
 
-    def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.step.numpy())
-        if self.every and step % self.every == 0:
-            self.write(step)
+    def after_steps(self, previous, now, logs):
+        if crossed(previous, now, self.every):
+            self.write(now)
 
     def on_train_end(self, logs=None):
-        self.last_path = self.write(int(self.model.step.numpy()), name="final.png")
+        self.last_path = self.write(self.step, name="final.png")
 
     def write(self, step, name=None):
         images = preview_images(self.model, self.num_samples, self.seed, self.batch)

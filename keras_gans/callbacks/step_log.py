@@ -1,25 +1,27 @@
-"""Each step's own loss values (not Keras's running means), for the callbacks and `metrics.jsonl`."""
+"""Each step's own loss values, for `metrics.jsonl` and `History`, copied off the device once per interval."""
 
 from __future__ import annotations
 
 import json
 import math
+import numbers
 from pathlib import Path
 
-import keras
+from keras_gans.callbacks.steps import DEVICE_KEYS, StepCallback, crossed, means
 
 
-class StepLog(keras.callbacks.Callback):
-    """Makes every step's `logs` hold that step's values and appends them to a JSON-lines file.
+class StepLog(StepCallback):
+    """Appends every generator step's values to a JSON-lines file, `log_every` steps at a time.
 
-    Keras's metric trackers are running means since the start of the epoch, so their values depend
-    on where epochs begin (a resumed run starts a new epoch part-way) and hide single bad steps.
-    This callback empties the trackers before each step, so the `logs` the following callbacks see
-    are the step's own values, and adds the previous totals back afterwards, so progress bars,
-    `History` and callbacks that come after this one still get the usual epoch means.
+    The train step keeps the last `model.log_every` steps' values on the device (`recent_steps`);
+    this callback copies them to the host whenever that many steps have passed, at the end of each
+    epoch (Keras syncs there anyway) and when training ends or fails (`close`), so every step is
+    written once and a crash loses nothing that reached the host. Numbers other callbacks add to a
+    step's `logs` (QualityMetrics' `fid`, `kid`) join that step's record. At each epoch's end the
+    epoch logs become the means over that epoch's steps, without the device buffer, for `History`
+    and the callbacks after this one.
 
-    Place it after the callbacks that want per-step values and before those that want means;
-    `keras_gans.fit` does. Values the earlier callbacks add to `logs` (FID, KID) are logged too.
+    Place it first: it must see the buffer before another callback stops the run.
 
     Args:
         path: the JSON-lines file; one `{"step": k, "d_loss": ..., ...}` object per generator step.
@@ -31,42 +33,77 @@ class StepLog(keras.callbacks.Callback):
         super().__init__()
         self.path = Path(path)
         self.start_step = start_step
-        self._saved = {}
         self._file = None
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.start_step is not None:
             truncate_step_log(self.path, self.start_step)
         self._file = open(self.path, "a")
+        self._read = self._epoch_first = self.step
+        self._pending, self._extras, self._epoch_rows = {}, {}, []
+        self._seen = (self.step, None)  # the last call's step and logs, for values added after it
 
-    def on_train_batch_begin(self, batch, logs=None):
-        self._saved = {}
-        for metric in self.model.metrics:
-            if _is_mean(metric):
-                self._saved[metric] = (metric.total.numpy(), metric.count.numpy())
-                metric.reset_state()
+    def on_epoch_begin(self, epoch, logs=None):
+        super().on_epoch_begin(epoch, logs)
+        self._epoch_rows = []
 
-    def on_train_batch_end(self, batch, logs=None):
-        logs = logs if logs is not None else {}
-        record = {"step": int(self.model.step.numpy())}
-        record.update({k: _number(v) for k, v in logs.items() if _is_number(v)})
-        self._file.write(json.dumps(record) + "\n")
-        # A line per step keeps at most the current step unwritten when the process is killed.
-        self._file.flush()
-        for metric, (total, count) in self._saved.items():
-            metric.total.assign(total + metric.total.numpy())
-            metric.count.assign(count + metric.count.numpy())
-            logs[metric.name] = float(metric.result())
-        self._saved = {}
+    def after_steps(self, previous, now, logs):
+        self._collect_extras(*self._seen)
+        self._seen = (now, logs)
+        if crossed(previous, now, self._buffer_length()):
+            self._read_rows()
+            # The newest record waits: later callbacks may still add to this step's logs.
+            self._write(before=now)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or self._file is None:
+            return
+        self._read_rows()
+        for key in DEVICE_KEYS:
+            logs.pop(key, None)
+        logs.update(means(self._epoch_rows))
 
     def on_train_end(self, logs=None):
         self.close()
 
     def close(self):
-        if self._file is not None:
+        if self._file is None:
+            return
+        try:
+            self._collect_extras(*self._seen)
+            self._read_rows()
+        finally:
+            self._write()
             self._file.close()
             self._file = None
+
+    def _buffer_length(self):
+        return int(getattr(self._model, "log_every", 1))
+
+    def _read_rows(self):
+        rows = self.rows(self._read)
+        self._read = max(self._read, self.step)
+        self._epoch_rows += rows
+        for step, values in rows:
+            self._pending[step] = {"step": step, **{k: _number(v) for k, v in values.items()}}
+
+    def _collect_extras(self, step, logs):
+        # Values later callbacks put into a call's logs (the same dict) after this one ran.
+        if not logs:
+            return
+        extras = {k: _number(v) for k, v in logs.items()
+                  if k not in DEVICE_KEYS and k not in self.logged_names and isinstance(v, numbers.Real) and not isinstance(v, bool)}
+        if extras:
+            self._extras.setdefault(step, {}).update(extras)
+
+    def _write(self, before=None):
+        for step in sorted(s for s in self._pending if before is None or s < before):
+            record = self._pending.pop(step)
+            record.update(self._extras.pop(step, {}))
+            self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
 
 
 def read_step_log(path) -> list:
@@ -88,18 +125,6 @@ def truncate_step_log(path, step: int) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("".join(json.dumps(r) + "\n" for r in kept))
     tmp.replace(path)
-
-
-def _is_mean(metric):
-    return isinstance(metric, keras.metrics.Mean) and hasattr(metric, "total") and hasattr(metric, "count")
-
-
-def _is_number(value):
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _number(value):

@@ -1,15 +1,16 @@
 """Ends training after an exact number of generator steps, whatever the epoch length."""
 
-import keras
+from keras_gans.callbacks.steps import StepCallback
 
 
-class StopAtStep(keras.callbacks.Callback):
-    """Stops `fit` once the GAN's step counter reaches `steps` (epochs may end part-way)."""
+class StopAtStep(StepCallback):
+    """Stops `fit` once the host's step count reaches `steps` (epochs may end part-way)."""
 
     def __init__(self, steps):
         super().__init__()
         self.steps = int(steps)
 
-    def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.step.numpy()) >= self.steps:
-            self.model.stop_training = True
+    def after_steps(self, previous, now, logs):
+        if now >= self.steps:
+            # `_model`: setting a flag needs no sync of the JAX state into the variables.
+            self._model.stop_training = True

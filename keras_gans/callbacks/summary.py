@@ -1,10 +1,18 @@
-"""One lazily opened `tf.summary` writer per run, shared by the callbacks that log to TensorBoard."""
+"""One lazily opened TensorBoard event writer per run, shared by the callbacks that log to it.
+
+Written with the `tensorboard` package's own event writer and summary protos (as
+`torch.utils.tensorboard` does), not `tf.summary`, so runs on the JAX backend log to TensorBoard on a
+machine without TensorFlow, and both backends write the same records.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-import tensorflow as tf
+import numpy as np
+
+from keras_gans.images import png_size
 
 
 class RunSummary:
@@ -27,34 +35,40 @@ class RunSummary:
     @property
     def writer(self):
         if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir / self.run))
+            from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+            self._writer = EventFileWriter(str(self.log_dir / self.run))
         return self._writer
 
     def scalar(self, tag, value, step, description=None):
-        with self.writer.as_default():
-            tf.summary.scalar(tag, float(value), step=int(step), description=description)
+        from tensorboard.plugins.scalar import metadata
+
+        self._write(tag, np.float32(value), metadata.create_summary_metadata(tag, description), step)
 
     def png(self, tag, png_bytes, step, description=None):
         """An already encoded PNG (e.g. the sample grid written to disk), shown as one image."""
-        image = tf.io.decode_png(png_bytes)[None]
-        with self.writer.as_default():
-            tf.summary.image(tag, image, step=int(step), description=description)
+        from tensorboard.plugins.image import metadata
+
+        width, height = png_size(png_bytes)
+        # The image plugin's tensor layout: [width, height, encoded image, ...] as strings.
+        content = np.array([str(width).encode(), str(height).encode(), png_bytes], dtype=object)
+        self._write(tag, content, metadata.create_summary_metadata(tag, description), step)
 
     def text(self, tag, text, step):
-        with self.writer.as_default():
-            tf.summary.text(tag, text, step=int(step))
+        from tensorboard.plugins.text import metadata
+
+        content = np.array(text.encode() if isinstance(text, str) else text, dtype=object)
+        self._write(tag, content, metadata.create_summary_metadata(tag, None), step)
 
     def hparams(self, values: dict, metrics=(), trial_id=None):
         """The HParams plugin's session record: `values` as hyperparameters, `metrics` as the
         scalar tags it tabulates beside them."""
-        from tensorboard.plugins.hparams import api as hp
+        from tensorboard.plugins.hparams import summary_v2 as hp
 
-        with self.writer.as_default():
-            hp.hparams_config(
-                hparams=[hp.HParam(name) for name in values],
-                metrics=[hp.Metric(tag) for tag in metrics],
-            )
-            hp.hparams(values, trial_id=trial_id)
+        config = hp.hparams_config_pb(hparams=[hp.HParam(name) for name in values],
+                                      metrics=[hp.Metric(tag) for tag in metrics])
+        self._add(config, step=0)
+        self._add(hp.hparams_pb(values, trial_id=trial_id), step=0)
 
     def flush(self):
         if self._writer is not None:
@@ -64,3 +78,16 @@ class RunSummary:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    def _write(self, tag, value, summary_metadata, step):
+        from tensorboard.compat.proto import summary_pb2
+        from tensorboard.util import tensor_util
+
+        summary = summary_pb2.Summary()
+        summary.value.add(tag=tag, metadata=summary_metadata, tensor=tensor_util.make_tensor_proto(value))
+        self._add(summary, step)
+
+    def _add(self, summary, step):
+        from tensorboard.compat.proto import event_pb2
+
+        self.writer.add_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))

@@ -6,6 +6,7 @@ import math
 
 import keras
 
+from keras_gans.callbacks.steps import StepCallback, crossed, means
 from keras_gans.callbacks.summary import RunSummary
 
 # Tracker name -> TensorBoard tag; any other tracker (a regularizer's term) goes to `loss/<name>`.
@@ -16,18 +17,21 @@ TAGS = {
     "fake_score": "scores/fake",
     "d_grad_norm": "grad_norm/d",
     "g_grad_norm": "grad_norm/g",
+    "augment_p": "augment/p",      # ADA's augmentation probability
+    "augment_rt": "augment/rt",    # ADA's overfitting heuristic E[sign(D(real))]
 }
 # What the HParams tab tabulates beside each run's hyperparameters.
 HPARAM_METRICS = ("loss/d", "loss/g", "quality/fid", "quality/kid")
 
 
-class TensorBoardLogger(keras.callbacks.Callback):
+class TensorBoardLogger(StepCallback):
     """Every `log_every` steps, the mean of each loss term, score and gradient norm over those steps,
     and both learning rates; at the start, `hparams` for the HParams tab.
 
-    Needs per-step values in `logs` (see `StepLog`): averaging them over the interval gives a curve
-    that neither hides single steps' trends (as sampling every k-th step would) nor drifts with
-    epoch boundaries (as Keras's running means do).
+    Reads every step's values from the train step's on-device buffer at each write (see
+    `StepCallback`): averaging them over the interval gives a curve that neither hides single
+    steps' trends (as sampling every k-th step would) nor drifts with epoch boundaries (as Keras's
+    running means do).
 
     Args:
         summary: the run's `RunSummary`.
@@ -42,34 +46,28 @@ class TensorBoardLogger(keras.callbacks.Callback):
         self.log_every = int(log_every)
         self.hparams = hparams
         self.trial_id = trial_id
-        self._sums, self._count = {}, 0
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         if self.hparams:
             self.summary.hparams(self.hparams, HPARAM_METRICS, trial_id=self.trial_id)
-        self._sums, self._count = {}, 0
+        self._written = self.step
 
-    def on_train_batch_end(self, batch, logs=None):
-        names = [m.name for m in self.model.metrics]
-        for name in names:
-            if name in (logs or {}):
-                self._sums[name] = self._sums.get(name, 0.0) + float(logs[name])
-        self._count += 1
-        step = int(self.model.step.numpy())
-        if self.log_every and step % self.log_every == 0:
-            self.write(step)
+    def after_steps(self, previous, now, logs):
+        if crossed(previous, now, self.log_every):
+            self.write(now)
 
     def on_train_end(self, logs=None):
-        if self._count:
-            self.write(int(self.model.step.numpy()))
+        if self.step > self._written:
+            self.write(self.step)
         self.summary.flush()
 
     def write(self, step):
-        for name, total in self._sums.items():
-            self.summary.scalar(TAGS.get(name, f"loss/{name}"), total / self._count, step)
+        rows, self._written = self.rows(self._written, step), step
+        for name, mean in means(rows).items():
+            self.summary.scalar(TAGS.get(name, f"loss/{name}"), mean, step)
         for tag, optimizer in (("lr/g", self.model.g_optimizer), ("lr/d", self.model.d_optimizer)):
             self.summary.scalar(tag, float(keras.ops.convert_to_numpy(optimizer.learning_rate)), step)
-        self._sums, self._count = {}, 0
 
 
 def flat_hparams(values: dict, prefix="") -> dict:

@@ -6,11 +6,14 @@ import os
 
 import numpy as np
 
+from keras_gans.config import QUALITY_NETWORKS
 from keras_gans.data import DATASETS, load_dataset
-from keras_gans.errors import DataError
+from keras_gans.errors import ConfigError, DataError
 from keras_gans.metrics import (
     FashionMNISTClassifier,
+    FIDInception,
     InceptionV3Extractor,
+    InceptionWeightsMissing,
     RealStatistics,
     evaluate_generator,
     real_statistics,
@@ -18,14 +21,65 @@ from keras_gans.metrics import (
 
 
 def extractor_for(dataset: str):
-    """The project's Fashion-MNIST classifier for fashion_mnist (offline); InceptionV3 elsewhere.
+    """The FID reference network (`FIDInception`, TTUR protocol) wherever its weights are available.
 
-    Raises `InceptionWeightsMissing` (a `FileNotFoundError` saying where to put the weights) when
-    the dataset needs InceptionV3 and its weights are not on disk.
+    Without them: the project's Fashion-MNIST classifier for fashion_mnist (its distance is
+    reported as `fd_fashion_classifier`, not FID), else Keras' InceptionV3 when its ImageNet
+    weights are on disk (`fd_keras_inception_v3`). Raises `InceptionWeightsMissing` (a
+    `FileNotFoundError` saying what to install) when none applies.
     """
-    if dataset == "fashion_mnist":
+    try:
+        return FIDInception()
+    except InceptionWeightsMissing as missing:
+        if dataset == "fashion_mnist":
+            return FashionMNISTClassifier()
+        try:
+            return InceptionV3Extractor()
+        except InceptionWeightsMissing:
+            raise missing from None
+
+
+def has_accelerator() -> bool:
+    """Whether Keras' backend runs on a GPU/TPU (the FID network is ~15 images/s on 2 CPU cores)."""
+    import keras
+
+    backend = keras.config.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() != "cpu"
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU") or tf.config.list_physical_devices("TPU"))
+
+
+def training_extractor(dataset: str, network: str = "auto"):
+    """The extractor that scores a run while it trains (`fid_network` in the config).
+
+    "auto": on a GPU/TPU, `extractor_for(dataset)` (the FID network); on a CPU, where that network
+    would cost far more than 10% of training time, the Fashion-MNIST classifier for fashion_mnist
+    and nothing otherwise (a `FileNotFoundError` that the quality callback turns into a notice).
+    "inception" always uses the FID network, "classifier" the Fashion-MNIST classifier.
+    """
+    if network not in QUALITY_NETWORKS:
+        raise ConfigError(f"fid_network must be one of {', '.join(QUALITY_NETWORKS)}; got {network!r}.")
+    if network == "inception":
+        return FIDInception()
+    if network == "classifier" or (dataset == "fashion_mnist" and not has_accelerator()):
+        if dataset != "fashion_mnist":
+            raise ConfigError(f"fid_network=classifier needs dataset fashion_mnist (the only classifier); got {dataset!r}.")
         return FashionMNISTClassifier()
-    return InceptionV3Extractor()
+    if not has_accelerator():
+        raise FileNotFoundError(
+            "on a CPU the FID network (Inception 2015-12-05) would cost more than 10% of training time, and "
+            f"{dataset or 'this data'} has no project classifier. Set fid_network=inception to score it anyway "
+            "(about 15 images/s on 2 CPU cores), or score the run afterwards with `keras-gans evaluate`."
+        )
+    return extractor_for(dataset)
 
 
 def reference_split(dataset) -> str:
@@ -108,12 +162,12 @@ def evaluate(run_or_generator, dataset=None, metrics=("fid", "kid"), num_samples
         dataset: the real data; a run's own dataset by default, required for a generator.
         metrics: names from `keras_gans.metrics.METRICS` ("fid", "kid", "is", "precision_recall").
         num_samples: generated and real images (default: a run's `fid_samples`, else 2000).
-        extractor: a `FeatureExtractor`; default the Fashion-MNIST classifier for fashion_mnist,
-            InceptionV3 (ImageNet weights) elsewhere.
+        extractor: a `FeatureExtractor`; default `extractor_for(dataset)`: the FID reference network
+            where its weights are available (see `keras_gans.metrics.FIDInception`).
 
     Returns:
-        {metric: {value..., "extractor", "num_samples", "reference_split", ...}}; FID also carries
-        its real-data floor.
+        {metric: {value..., "extractor", "protocol", "num_samples", "reference_split", ...}}; FID
+        also carries its real-data floor.
 
     Example:
         >>> keras_gans.evaluate("runs/demo", metrics=["fid", "kid"], num_samples=2000)

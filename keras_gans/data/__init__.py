@@ -1,4 +1,5 @@
-"""Dataset names, folders and arrays -> `tf.data` pipelines of images in [-1, 1].
+"""Dataset names, folders and arrays -> pipelines of images in [-1, 1] (tf.data on the TensorFlow
+backend and for tensorflow-datasets names, numpy batches made on a background thread otherwise).
 
 ```python
 from keras_gans.data import load_dataset
@@ -14,16 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_gans.data import arrays, pipeline
+from keras_gans.data import arrays, options as checks
 from keras_gans.data.folder import load_folder
 from keras_gans.data.image_dataset import ImageDataset
 from keras_gans.data.fashion_demos import PAIR_DATASETS
 from keras_gans.data.image_pairs import ImagePairDataset, load_image_pairs
 from keras_gans.data.registry import DATASETS, DatasetSpec
-from keras_gans.data.tfds_source import builder_names, is_tfds_name, load_tfds
+from keras_gans.data.streams import BatchStream, fit_input
 from keras_gans.errors import DataError, closest
 
-__all__ = ["DATASETS", "PAIR_DATASETS", "DatasetSpec", "ImageDataset", "ImagePairDataset", "load_dataset"]
+__all__ = ["DATASETS", "PAIR_DATASETS", "BatchStream", "DatasetSpec", "ImageDataset", "ImagePairDataset",
+           "fit_input", "load_dataset"]
 
 ACCEPTED_SOURCES = (
     "a registered name ({names}), any tensorflow-datasets image dataset name (optionally with a "
@@ -59,8 +61,8 @@ def load_dataset(
         drop_remainder: drop a last partial batch, so every batch has `batch_size` images.
     """
     options = dict(
-        batch_size=pipeline.check_batch_size(batch_size),
-        image_size=pipeline.normalize_image_size(image_size),
+        batch_size=checks.check_batch_size(batch_size),
+        image_size=checks.normalize_image_size(image_size),
         shuffle=bool(shuffle),
         seed=seed,
         repeat=bool(repeat),
@@ -92,10 +94,20 @@ def _load_named(source: str, *, split: str, **options) -> ImageDataset:
         return load_folder(source, **options)
     if _looks_like_path(source):
         raise DataError(f"Image folder {source} does not exist.")
-    if is_tfds_name(source):
-        return load_tfds(source, split=split, **options)
+    from keras_gans.data import tfds_source
+
     known = sorted(DATASETS)
-    hint = None if os.sep in source else closest(source, [*known, *PAIR_DATASETS, *builder_names()])
+    try:
+        tfds_name = tfds_source.is_tfds_name(source)
+    except DataError as error:  # no TensorFlow here: say what the name is not, and what would help
+        hint = closest(source, [*known, *PAIR_DATASETS])
+        raise DataError(
+            f"Dataset {source!r} is not one of {', '.join(known + sorted(PAIR_DATASETS))} nor an "
+            f"existing folder{f' (did you mean {hint!r}?)' if hint else ''}. {error}"
+        ) from None
+    if tfds_name:
+        return tfds_source.load_tfds(source, split=split, **options)
+    hint = None if os.sep in source else closest(source, [*known, *PAIR_DATASETS, *tfds_source.builder_names()])
     message = f"Unknown dataset {source!r}" + (
         " (and no folder of that name exists)." if os.sep in source else "."
     )

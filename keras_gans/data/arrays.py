@@ -1,4 +1,5 @@
-"""In-memory numpy arrays -> batches, by shuffling indices and gathering whole batches.
+"""In-memory numpy arrays -> batches, by shuffling indices and gathering whole batches
+(tf.data on the TensorFlow backend, a numpy `BatchStream` on the others).
 
 Scaling rule for `images` (the only one; anything else is an error):
 
@@ -14,10 +15,10 @@ with no pixel darker than mid-grey, which real images never are.
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
 
-from keras_gans.data import pipeline
 from keras_gans.data.image_dataset import ImageDataset
+from keras_gans.data.options import use_tf_data
+from keras_gans.data.streams import BatchStream
 from keras_gans.errors import DataError
 
 ACCEPTED = (
@@ -114,6 +115,48 @@ def load_arrays(
             f"{name} holds {num_images} images, fewer than batch_size={batch_size}, so no full "
             f"batch exists. Lower batch_size, or pass repeat=True or drop_remainder=False."
         )
+    options = dict(batch_size=batch_size, shuffle=shuffle, seed=seed, repeat=repeat,
+                   drop_remainder=drop_remainder)
+    if use_tf_data():
+        dataset = _tf_batches(images, labels, image_size, **options)
+    else:
+        dataset = array_stream(images, labels, image_size, **options)
+    height, width = image_size or images.shape[1:3]
+    return ImageDataset(
+        dataset=dataset,
+        name=name,
+        image_shape=(int(height), int(width), int(images.shape[-1])),
+        num_classes=num_classes if labels is not None else None,
+        num_examples=num_images,
+        class_names=class_names if labels is not None else None,
+    )
+
+
+def array_stream(images: np.ndarray, labels, image_size, **options) -> BatchStream:
+    """uint8 or [-1, 1] float images (and labels) -> a `BatchStream` of float32 [-1, 1] batches.
+
+    Images are resized once, up front (an array is in memory already, and its resized copy is what
+    every epoch reads), not per batch.
+    """
+    from keras_gans.images import resize_pixels
+
+    if image_size is not None and tuple(images.shape[1:3]) != tuple(image_size):
+        resized = np.stack([resize_pixels(image, image_size) for image in images])
+        images = np.round(resized).clip(0, 255).astype(np.uint8) if images.dtype == np.uint8 else resized.clip(-1, 1)
+    scale = (lambda x: x.astype(np.float32) / 127.5 - 1.0) if images.dtype == np.uint8 else (lambda x: x)
+
+    def make_batch(indices):
+        batch = scale(images[indices])
+        return batch if labels is None else (batch, labels[indices])
+
+    return BatchStream(len(images), make_batch, **options)
+
+
+def _tf_batches(images, labels, image_size, **options):
+    import tensorflow as tf
+
+    from keras_gans.data import pipeline
+
     pixels = tf.constant(images)
     is_uint8 = images.dtype == np.uint8
     class_indices = tf.constant(labels) if labels is not None else None
@@ -130,22 +173,9 @@ def load_arrays(
         # Float images are already in [-1, 1]; resizing is linear, so it keeps them there.
         return tf.clip_by_value(pipeline.resize(batch, image_size), -1.0, 1.0)
 
-    dataset = pipeline.batched(
-        tf.data.Dataset.range(num_images),
-        batch_size=batch_size,
-        shuffle=shuffle,
-        shuffle_buffer=num_images,  # indices are 8 bytes each, so a full, uniform shuffle is free
-        seed=seed,
-        repeat=repeat,
-        drop_remainder=drop_remainder,
+    return pipeline.batched(
+        tf.data.Dataset.range(len(images)),
+        shuffle_buffer=len(images),  # indices are 8 bytes each, so a full, uniform shuffle is free
         per_batch=gather,
-    )
-    height, width = image_size or images.shape[1:3]
-    return ImageDataset(
-        dataset=dataset,
-        name=name,
-        image_shape=(int(height), int(width), int(images.shape[-1])),
-        num_classes=num_classes if labels is not None else None,
-        num_examples=num_images,
-        class_names=class_names if labels is not None else None,
+        **options,
     )

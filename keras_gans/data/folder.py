@@ -4,16 +4,23 @@ Labels: when every image sits inside a sub-folder of the root and there are at l
 sub-folders, the sub-folder names (sorted) are the classes, as in Keras's
 `image_dataset_from_directory`; otherwise the images are unlabeled. Files and folders whose names
 start with "." (`.ipynb_checkpoints`, `.DS_Store`) are skipped.
+
+Every file is decoded (by Pillow) once before training starts, to name any bad file up front; the
+images are then decoded, converted and resized into a `DecodedImages` cache as the first epoch asks
+for them, and every later epoch (and, for a file cache, every later run) reads them from there.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import tensorflow as tf
+import numpy as np
 
-from keras_gans.data import pipeline
+from keras_gans.data.decoded import DecodedImages, cache_key, complete_file_cache, decoder_threads
 from keras_gans.data.image_dataset import ImageDataset
+from keras_gans.data.options import use_tf_data
+from keras_gans.data.streams import BatchStream
 from keras_gans.errors import DataError
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -55,30 +62,26 @@ def infer_labels(folder: Path, images: list[Path]) -> tuple[list[int] | None, tu
     return [index[p[0]] for p in parts], class_names
 
 
-def decode(contents: tf.Tensor) -> tf.Tensor:
-    # expand_animations=False: a GIF gives its first frame as [H, W, 3] like any other image.
-    return tf.io.decode_image(contents, channels=0, expand_animations=False)
+def read_pixels(path: str) -> np.ndarray:
+    """uint8 `[H, W, c]` of one file, channels as stored (a GIF gives its first frame)."""
+    from keras_gans.images import decode_image
+
+    with open(path, "rb") as f:
+        return decode_image(f.read())
 
 
 def scan(folder: Path, paths: list[str]) -> dict[str, tuple[int, int, int]]:
     """Decodes every file once; returns path -> (height, width, channels) or names the bad ones."""
 
     def shape_of(path):
-        return path, tf.shape(decode(tf.io.read_file(path)))
+        try:
+            return read_pixels(path).shape
+        except Exception:  # Pillow raises many types for corrupt, truncated or foreign files
+            return None
 
-    # Files that fail to read or decode simply drop out of the stream (ignore_errors), so the
-    # missing paths are exactly the bad files, found by tensorflow's own decoders in parallel.
-    shapes_stream = (
-        tf.data.Dataset.from_tensor_slices(paths)
-        .map(shape_of, num_parallel_calls=pipeline.AUTOTUNE, deterministic=False)
-        .ignore_errors(log_warning=False)
-        .batch(256)
-    )
-    shapes = {}
-    for names, dims in shapes_stream:
-        for name, dim in zip(names.numpy(), dims.numpy()):
-            shapes[name.decode()] = tuple(int(d) for d in dim)
-    bad = [path for path in paths if path not in shapes]
+    with ThreadPoolExecutor(decoder_threads()) as pool:
+        shapes = dict(zip(paths, pool.map(shape_of, paths)))
+    bad = [path for path in paths if shapes[path] is None]
     if bad:
         named = ", ".join(bad[:MAX_NAMED_FILES]) + (" ..." if len(bad) > MAX_NAMED_FILES else "")
         raise DataError(
@@ -117,47 +120,53 @@ def load_folder(
     images = list_images(folder)
     paths = [str(path) for path in images]
     labels, class_names = infer_labels(folder, images)
-    shapes = scan(folder, paths)
-    sizes = {shape[:2] for shape in shapes.values()}
-    uniform_size = sizes.pop() if len(sizes) == 1 else None
-    if image_size is None:
-        uniform_size = check_sizes(folder, paths, shapes)
-    # Grey (+alpha) everywhere stays one channel; any colour image makes the set RGB.
-    channels = 1 if all(shape[2] <= 2 for shape in shapes.values()) else 3
     if drop_remainder and not repeat and len(paths) < batch_size:
         raise DataError(
             f"Image folder {folder} holds {len(paths)} images, fewer than batch_size={batch_size}, "
             f"so no full batch exists. Lower batch_size, or pass repeat=True or drop_remainder=False."
         )
+    pixels = decoded_images(folder, paths, image_size)
+    class_indices = None if labels is None else np.asarray(labels, np.int32)
 
-    def load_image(path):
-        image = pipeline.to_channels(decode(tf.io.read_file(path)), channels)
-        if uniform_size is None:
-            return pipeline.resize(image, image_size)
-        image.set_shape([*uniform_size, channels])
-        return image
+    def make_batch(indices):
+        batch = pixels[indices].astype(np.float32) / 127.5 - 1.0
+        return batch if class_indices is None else (batch, class_indices[indices])
 
-    def prepare_batch(batch):
-        return pipeline.pixels_to_unit_range(pipeline.resize(batch, image_size))
+    stream = BatchStream(len(paths), make_batch, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                         repeat=repeat, drop_remainder=drop_remainder)
+    image_shape = pixels.shape[1:]
+    if use_tf_data():
+        from keras_gans.data.pipeline import from_stream
 
-    elements = tf.data.Dataset.from_tensor_slices(paths if labels is None else (paths, labels))
-    dataset = pipeline.batched(
-        elements,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        shuffle_buffer=len(paths),  # paths are short strings: shuffle them all, uniformly
-        seed=seed,
-        repeat=repeat,
-        drop_remainder=drop_remainder,
-        per_example=pipeline.on_images(load_image),
-        per_batch=pipeline.on_images(prepare_batch),
-    )
-    height, width = image_size or uniform_size
+        stream = from_stream(stream, image_shape, with_labels=class_indices is not None)
     return ImageDataset(
-        dataset=dataset,
+        dataset=stream,
         name=str(folder),
-        image_shape=(height, width, channels),
+        image_shape=tuple(int(d) for d in image_shape),
         num_classes=len(class_names) if class_names else None,
         num_examples=len(paths),
         class_names=class_names,
     )
+
+
+def decoded_images(folder: Path, paths: list[str], image_size) -> DecodedImages | np.ndarray:
+    """The folder's images at their training size: a finished file cache when one matches the
+    files as they are now (no decoding at all), else a `DecodedImages` filled as batches ask."""
+    from keras_gans.images import resize_pixels, to_channels
+
+    key = cache_key(paths, image_size)
+    cached = complete_file_cache(key)
+    if cached is not None:
+        return cached
+    shapes = scan(folder, paths)
+    size = image_size or check_sizes(folder, paths, shapes)
+    # Grey (+alpha) everywhere stays one channel; any colour image makes the set RGB.
+    channels = 1 if all(shape[2] <= 2 for shape in shapes.values()) else 3
+
+    def load(path):
+        image = to_channels(read_pixels(path), channels)
+        if image.shape[:2] == tuple(size):
+            return image
+        return np.round(resize_pixels(image, size)).clip(0, 255).astype(np.uint8)
+
+    return DecodedImages(paths, (*size, channels), load, key=key)

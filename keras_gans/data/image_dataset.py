@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import tensorflow as tf
-
 
 @dataclass
 class ImageDataset:
@@ -13,7 +11,9 @@ class ImageDataset:
 
     Args:
         dataset: yields float32 NHWC image batches in [-1, 1], or `(images, labels)` with int32
-            labels `[batch]` when the source has labels (`num_classes` is then set).
+            labels `[batch]` when the source has labels (`num_classes` is then set): a
+            `tf.data.Dataset` on the TensorFlow backend and for tensorflow-datasets names, a numpy
+            `BatchStream` otherwise. Both offer iteration, `take(n)` and `skip(n)`.
         name: where the images came from (dataset name, folder path or "array").
         image_shape: `(height, width, channels)` of every yielded image.
         num_classes: number of classes when labels are yielded, else `None`.
@@ -21,7 +21,7 @@ class ImageDataset:
         class_names: class index -> name, when the source names its classes (folders, tfds).
     """
 
-    dataset: tf.data.Dataset
+    dataset: object
     name: str
     image_shape: tuple
     num_classes: int | None
@@ -36,7 +36,12 @@ class ImageDataset:
         """The same pipeline yielding images only, for models that are not class-conditional."""
         if not self.has_labels:
             return self
-        images_only = self.dataset.map(
-            lambda images, labels: images, num_parallel_calls=tf.data.AUTOTUNE
-        )
+        from keras_gans.data.streams import BatchStream
+
+        if isinstance(self.dataset, BatchStream):
+            images_only = self.dataset.map(lambda batch: batch[0])
+        else:
+            import tensorflow as tf
+
+            images_only = self.dataset.map(lambda images, labels: images, num_parallel_calls=tf.data.AUTOTUNE)
         return replace(self, dataset=images_only, num_classes=None, class_names=None)

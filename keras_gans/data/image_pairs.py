@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import tensorflow as tf
+import numpy as np
 
-from keras_gans.data import pipeline
-from keras_gans.data.folder import check_sizes, decode, list_images, load_folder, scan
+from keras_gans.data.folder import check_sizes, list_images, load_folder, scan
 from keras_gans.data.image_dataset import ImageDataset
+from keras_gans.data.options import use_tf_data
+from keras_gans.data.streams import BatchStream, ZippedStreams
 from keras_gans.errors import DataError
 
 # tfds dataset -> (source feature, target feature); pix2pix's "labels -> photo" direction.
@@ -52,7 +53,13 @@ def zip_domains(a: ImageDataset, b: ImageDataset, name: str) -> ImagePairDataset
             f"Domain A images are {a.image_shape[:2]} and domain B images {b.image_shape[:2]}; pass "
             f"image_size=... so both have one size."
         )
-    zipped = tf.data.Dataset.zip((a.without_labels().dataset, b.without_labels().dataset))
+    domains = (a.without_labels().dataset, b.without_labels().dataset)
+    if isinstance(domains[0], BatchStream) and isinstance(domains[1], BatchStream):
+        zipped = ZippedStreams(domains)
+    else:
+        import tensorflow as tf
+
+        zipped = tf.data.Dataset.zip(domains)
     sizes = [n for n in (a.num_examples, b.num_examples) if n]
     return ImagePairDataset(zipped, name, b.image_shape, None, max(sizes) if sizes else None,
                             source_shape=a.image_shape, paired=False)
@@ -60,6 +67,7 @@ def zip_domains(a: ImageDataset, b: ImageDataset, name: str) -> ImagePairDataset
 
 def pair_pipeline(elements, load_pair, *, name, image_size, num_examples, shapes, **options):
     """Shuffled, batched `(a, b)` pairs from elements that `load_pair` turns into uint8 pixels."""
+    from keras_gans.data import pipeline
 
     def prepare_batch(a, b):
         return tuple(pipeline.pixels_to_unit_range(pipeline.resize(x, image_size)) for x in (a, b))
@@ -74,11 +82,34 @@ def load_paired_arrays(sources, targets, *, name="array pairs", image_size, **op
     """uint8 arrays `[N, H, W, C]` of sources and their targets -> paired batches."""
     if len(sources) != len(targets):
         raise DataError(f"Got {len(sources)} source images but {len(targets)} targets; they must pair up.")
+    if not use_tf_data():
+        return _paired_array_stream(sources, targets, name=name, image_size=image_size, **options)
+    import tensorflow as tf
+
     a, b = tf.constant(sources), tf.constant(targets)
     elements = tf.data.Dataset.range(len(sources))
     return pair_pipeline(elements, lambda i: (tf.gather(a, i), tf.gather(b, i)), name=name,
                          image_size=image_size, num_examples=len(sources),
                          shapes=(sources.shape[1:], targets.shape[1:]), **options)
+
+
+def _paired_array_stream(sources, targets, *, name, image_size, **options) -> ImagePairDataset:
+    from keras_gans.data.arrays import array_stream
+
+    # One stream of indices into both arrays keeps each pair together through the shuffle.
+    a, b = (array_stream(x, None, image_size, **options) for x in (sources, targets))
+    stream = BatchStream(len(sources), lambda i: (a.make_batch(i), b.make_batch(i)), **{
+        k: getattr(a, k) for k in ("batch_size", "shuffle", "seed", "repeat", "drop_remainder")})
+    size = lambda shape: (*(image_size or shape[:2]), shape[-1])  # noqa: E731
+    return ImagePairDataset(stream, name, size(targets.shape[1:]), None, len(sources),
+                            source_shape=size(sources.shape[1:]))
+
+
+def decode(contents):
+    import tensorflow as tf
+
+    # expand_animations=False: a GIF gives its first frame as [H, W, 3] like any other image.
+    return tf.io.decode_image(contents, channels=0, expand_animations=False)
 
 
 def _domain_folders(root: Path, split: str):
@@ -90,6 +121,10 @@ def _domain_folders(root: Path, split: str):
 
 def load_paired_folder(root, *, split="train", image_size, **options) -> ImagePairDataset:
     """DIR/A/<path> pairs with DIR/B/<path> (same relative path, any image extension)."""
+    import tensorflow as tf
+
+    from keras_gans.data import pipeline
+
     root = Path(root).expanduser()
     folder_a, folder_b = _domain_folders(root, split)
     files_a = {p.relative_to(folder_a).with_suffix(""): p for p in list_images(folder_a)}
@@ -138,6 +173,7 @@ def load_tfds_unpaired(name, *, split="train", seed=None, **options) -> ImagePai
 
 def load_tfds_paired(name, *, split="train", image_size, seed=None, **options) -> ImagePairDataset:
     """A tfds set of `PAIRED_TFDS` -> (source feature, target feature) batches."""
+    from keras_gans.data import pipeline
     from keras_gans.data.tfds_source import _tfds
 
     if image_size is None:

@@ -1,4 +1,7 @@
-"""Shuffling, batching, resizing and scaling shared by every data source.
+"""The tf.data pipeline: shuffling, batching, resizing and scaling for the TensorFlow backend.
+
+Imported only where TensorFlow is (the TensorFlow backend, tensorflow-datasets names); other
+backends get the same batches from `streams.BatchStream`.
 
 Each source hands over a `tf.data.Dataset` of small elements (indices, file paths, encoded bytes or
 uint8 images, optionally with labels) plus the functions that turn them into pixels; the order of
@@ -12,33 +15,9 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from keras_gans.errors import DataError
+from keras_gans.data.options import check_batch_size, normalize_image_size  # noqa: F401
 
 AUTOTUNE = tf.data.AUTOTUNE
-
-
-def check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise DataError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    return batch_size
-
-
-def normalize_image_size(image_size) -> tuple[int, int] | None:
-    """`None`, an int (square) or `(height, width)` -> `(height, width)` or `None`."""
-    if image_size is None:
-        return None
-    if isinstance(image_size, int) and not isinstance(image_size, bool):
-        size = (image_size, image_size)
-    elif isinstance(image_size, (tuple, list)) and len(image_size) == 2:
-        size = tuple(image_size)
-    else:
-        size = None
-    if size is None or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size):
-        raise DataError(
-            f"image_size must be a positive int or a (height, width) pair of positive ints, "
-            f"got {image_size!r}."
-        )
-    return size
 
 
 def resize(images: tf.Tensor, size: tuple[int, int] | None) -> tf.Tensor:
@@ -128,3 +107,12 @@ def batched(
     # pipeline promises an order, so it waits for it.
     options.deterministic = seed is not None or not shuffle
     return elements.with_options(options).prefetch(AUTOTUNE)
+
+
+def from_stream(stream, image_shape, *, with_labels: bool) -> tf.data.Dataset:
+    """A numpy `BatchStream` as a `tf.data.Dataset` (folders: one decoder and cache for every
+    backend), its batches still made ahead on the stream's own thread."""
+    fixed = stream.repeat or stream.drop_remainder
+    images = tf.TensorSpec([stream.batch_size if fixed else None, *image_shape], tf.float32)
+    signature = (images, tf.TensorSpec(images.shape[:1], tf.int32)) if with_labels else images
+    return tf.data.Dataset.from_generator(lambda: iter(stream), output_signature=signature)

@@ -9,7 +9,6 @@ from pathlib import Path
 from keras_gans.data import idx
 from keras_gans.data.arrays import load_arrays
 from keras_gans.data.image_dataset import ImageDataset
-from keras_gans.data.tfds_source import load_tfds
 from keras_gans.errors import DataError
 
 # Center crop for 178x218 CelebA before resizing to 64x64. Codebases differ: carpedm20's
@@ -70,6 +69,8 @@ class DatasetSpec:
                 images, labels, name=self.name, num_classes=self.num_classes,
                 image_size=size, **options,
             )
+        from keras_gans.data.tfds_source import load_tfds
+
         loaded = load_tfds(
             self.tfds_name, split=split, image_size=size, center_crop=self.center_crop, **options
         )

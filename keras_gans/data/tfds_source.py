@@ -1,28 +1,38 @@
 """tensorflow-datasets image datasets -> batches, through the real `tfds.builder` path.
 
-Works offline under `tfds.testing.mock_data`. tensorflow_datasets is imported only here and only
-when a tfds dataset is asked for, so the offline Fashion-MNIST path never pays for it.
+Works offline under `tfds.testing.mock_data`. This module, TensorFlow and tensorflow_datasets are
+imported only when a name is not a registered dataset, folder or demo, so the offline Fashion-MNIST
+path never pays for them, and a machine without TensorFlow (JAX) gets a `DataError` saying what to
+install instead of an ImportError.
 """
 
 from __future__ import annotations
 
 import functools
 
-import tensorflow as tf
-
-from keras_gans.data import pipeline
 from keras_gans.data.image_dataset import ImageDataset
 from keras_gans.errors import DataError
 
-# Up to this many decoded bytes (MNIST 47 MB, CIFAR-10 150 MB) a split is decoded once, cached in
-# memory and shuffled uniformly; larger ones (CelebA, 23 GB) stream and shuffle encoded bytes.
+# Every split is decoded, cropped and resized once, then cached at its training size: up to this
+# many bytes (MNIST 47 MB, CIFAR-10 150 MB) in memory, shuffled uniformly; larger ones (CelebA at
+# 64x64: 2.5 GB) in a tf.data file cache in the cache folder, shuffled through a buffer.
 CACHE_LIMIT_BYTES = 1 << 30
-STREAM_SHUFFLE_BUFFER = 10_000  # encoded JPEGs of CelebA are ~10 KB each: ~100 MB of buffer
+STREAM_SHUFFLE_BUFFER = 10_000  # CelebA at 64x64x3 is 12 KB an image: ~120 MB of buffer
+
+
+NEEDS_TENSORFLOW = (
+    "tensorflow-datasets names need TensorFlow and tensorflow-datasets (pip install tensorflow "
+    "tensorflow-datasets), whatever the Keras backend. Without them, train from a folder of images, "
+    "numpy arrays, or the offline fashion_mnist / mnist IDX files"
+)
 
 
 def _tfds():
-    import tensorflow_datasets
-
+    try:
+        import tensorflow  # noqa: F401  (tensorflow_datasets needs it, and says so less clearly)
+        import tensorflow_datasets
+    except ImportError as error:
+        raise DataError(f"{NEEDS_TENSORFLOW} ({error}).") from None
     return tensorflow_datasets
 
 
@@ -75,6 +85,10 @@ def load_tfds(
     cache_limit_bytes: decoded splits up to this size are cached in memory.
     """
     tfds = _tfds()
+    import tensorflow as tf
+
+    from keras_gans.data import pipeline
+
     try:
         builder = tfds.builder(name)
     except Exception as error:
@@ -100,22 +114,15 @@ def load_tfds(
             f"tensorflow-datasets dataset {name!r} has images of varying size "
             f"{image_feature.shape}; pass image_size=(height, width) to resize them."
         )
-    uniform_size = bool(height and width)
+    out_height, out_width = image_size or (height, width)
 
     try:
         builder.download_and_prepare()
         num_examples = _num_examples(builder, split)
-        example_bytes = (height or 0) * (width or 0) * channels * pixel_dtype.size
-        in_memory = (
-            num_examples is not None
-            and uniform_size
-            and num_examples * example_bytes <= cache_limit_bytes
-        )
-        decoders = None if in_memory else {image_key: tfds.decode.SkipDecoding()}
         examples = builder.as_dataset(
             split=split,
             shuffle_files=shuffle,
-            decoders=decoders,
+            decoders={image_key: tfds.decode.SkipDecoding()},
             read_config=tfds.ReadConfig(shuffle_seed=seed, try_autocache=False),
         )
     except DataError:
@@ -136,26 +143,26 @@ def load_tfds(
             return image
         return image, tf.cast(example["label"], tf.int32)
 
+    in_memory = (num_examples is not None
+                 and num_examples * out_height * out_width * channels <= cache_limit_bytes)
+
     def prepare_image(image):
-        if not in_memory:
-            image = image_feature.decode_example(image)
-        image = pipeline.to_channels(image, channels)
+        # Runs once per example: what it returns is cached.
+        image = pipeline.to_channels(image_feature.decode_example(image), channels)
         if pixel_dtype == tf.uint16:
             image = tf.cast(image, tf.float32) / 257.0  # 0..65535 -> 0..255 pixel units
         if center_crop is not None:
             image = pipeline.center_crop(image, center_crop)
-        if not uniform_size:
-            return pipeline.resize(image, image_size)
-        # Images of one size are resized a whole batch at a time, which is cheaper.
-        image.set_shape([height, width, channels])
+        image = pipeline.resize(image, (out_height, out_width)) if image_size else image
+        image = tf.cast(tf.clip_by_value(tf.round(tf.cast(image, tf.float32)), 0, 255), tf.uint8)
+        image.set_shape([out_height, out_width, channels])
         return image
 
-    def prepare_batch(images):
-        return pipeline.pixels_to_unit_range(pipeline.resize(images, image_size))
-
     elements = examples.map(select, num_parallel_calls=pipeline.AUTOTUNE)
-    if in_memory:
-        elements = elements.cache()
+    elements = elements.map(pipeline.on_images(prepare_image), num_parallel_calls=pipeline.AUTOTUNE)
+    key = (name, split, str(builder.info.version), builder.data_dir, num_examples, out_height, out_width,
+           channels, center_crop, shuffle, seed)
+    elements = elements.cache() if in_memory else elements.cache(file_cache_prefix(key))
     dataset = pipeline.batched(
         elements,
         batch_size=batch_size,
@@ -164,10 +171,8 @@ def load_tfds(
         seed=seed,
         repeat=repeat,
         drop_remainder=drop_remainder,
-        per_example=pipeline.on_images(prepare_image),
-        per_batch=pipeline.on_images(prepare_batch),
+        per_batch=pipeline.on_images(pipeline.pixels_to_unit_range),
     )
-    out_height, out_width = image_size or (height, width)
     return ImageDataset(
         dataset=dataset,
         name=name,
@@ -176,6 +181,24 @@ def load_tfds(
         num_examples=num_examples,
         class_names=tuple(label_feature.names) if label_feature is not None else None,
     )
+
+
+def file_cache_prefix(key: tuple) -> str:
+    """Where tf.data caches a split's decoded images: the cache folder, named by everything that
+    changes them (and the order the first epoch writes them in)."""
+    import glob
+    import hashlib
+    import os
+
+    from keras_gans.data.decoded import cache_dir
+
+    prefix = os.path.join(cache_dir("tfds"), f"{key[0].replace('/', '_')}-{key[1]}-" + hashlib.sha1(
+        repr(key).encode()).hexdigest()[:16])
+    # A run killed while writing leaves a lock file that would refuse every later run; the
+    # half-written cache itself is never used (tf.data finishes its index only after a full pass).
+    for lock in glob.glob(glob.escape(prefix) + "*.lockfile"):
+        os.remove(lock)
+    return prefix
 
 
 def _num_examples(builder, split: str) -> int | None:

@@ -1,17 +1,24 @@
-"""SavedModel export of generators for TF Serving (see export/README.md)."""
+"""SavedModel export of generators for TF Serving (see export/README.md).
 
-from keras_gans.exporting.saved_model import (
-    DEFAULT_SIGNATURE,
-    SEED_SIGNATURE,
-    export_generator,
-    read_provenance,
-    version_dirs,
-)
+Names load on first use, so `keras-gans --help` (which imports the export command) does not
+load TensorFlow.
+"""
 
-__all__ = [
-    "DEFAULT_SIGNATURE",
-    "SEED_SIGNATURE",
-    "export_generator",
-    "read_provenance",
-    "version_dirs",
-]
+import importlib
+
+_API = {
+    "DEFAULT_SIGNATURE": "keras_gans.exporting.saved_model",
+    "SEED_SIGNATURE": "keras_gans.exporting.saved_model",
+    "export_generator": "keras_gans.exporting.saved_model",
+    "read_provenance": "keras_gans.exporting.saved_model",
+    "version_dirs": "keras_gans.exporting.saved_model",
+    "write_serving_config": "keras_gans.exporting.serving_config",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name):
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'keras_gans.exporting' has no attribute {name!r}")

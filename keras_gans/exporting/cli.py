@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 
+from keras_gans.errors import ConfigError
+
 
 def _export(args) -> int:
     from keras_gans.exporting.run import export
 
     extra = {"num_classes": args.num_classes} if args.num_classes and str(args.run_dir).endswith(".keras") else {}
-    path = export(args.run_dir, name=args.name, base=args.base, version=args.version,
-                  checkpoint=args.checkpoint, direction=args.direction,
-                  provenance=json.loads(args.provenance) if args.provenance else None, **extra)
+    try:
+        provenance = json.loads(args.provenance) if args.provenance else None
+    except ValueError as err:
+        raise ConfigError(f"--provenance must be a JSON object, e.g. '{{\"note\": \"x\"}}': {err}") from None
+    try:
+        path = export(args.run_dir, name=args.name, base=args.base, version=args.version,
+                      checkpoint=args.checkpoint, direction=args.direction,
+                      provenance=provenance, **extra)
+    except FileExistsError as err:  # an existing version is never overwritten
+        raise ConfigError(str(err)) from None
     print(path)
     return 0
 

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from keras_gans.errors import ConfigError
-from keras_gans.exporting.saved_model import export_generator
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 
@@ -24,7 +23,8 @@ def load_source(path, checkpoint="latest", direction="a_to_b"):
         return keras.saving.load_model(path, compile=False), {}
     from keras_gans.checkpoints.load import load_run
 
-    run = load_run(path, checkpoint=checkpoint)
+    # float32 networks whatever precision the run trained in: the contract is float32 out.
+    run = load_run(path, checkpoint=checkpoint, precision="float32")
     model, config = run.model, run.config
     meta = run.checkpoint.meta
     provenance = {
@@ -35,7 +35,8 @@ def load_source(path, checkpoint="latest", direction="a_to_b"):
         "ema": model.ema_generator is not None,
         "metrics": {k: meta[k] for k in ("fid", "kid") if meta.get(k) is not None},
     }
-    generator = run.generator
+    # An EMA generator is exported with batch-norm statistics of its own forward passes.
+    generator = model.prepare_sampler(batch_size=config.batch_size)
     info = {"provenance": provenance}
     kind = config.conditioning
     if kind in ("paired", "unpaired"):
@@ -73,6 +74,9 @@ def export(source, *, name, base="export", version=None, checkpoint="latest", di
     Example:
         >>> keras_gans.export("runs/demo", name="fashion_dcgan")   # -> export/fashion_dcgan/1
     """
+    _require_tensorflow()
+    from keras_gans.exporting.saved_model import export_generator
+
     if isinstance(source, (str, os.PathLike)):
         generator, info = load_source(source, checkpoint=checkpoint, direction=direction)
     else:
@@ -80,3 +84,18 @@ def export(source, *, name, base="export", version=None, checkpoint="latest", di
     recorded = {**info.pop("provenance", {}), **(provenance or {})}
     return export_generator(generator, name=name, base=base, version=version, provenance=recorded,
                             **{**info, **export_arguments})
+
+
+def _require_tensorflow() -> None:
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise ConfigError(
+            "Export writes TensorFlow SavedModels for TF Serving, so it runs on Keras's TensorFlow backend "
+            f"(this process uses {keras.backend.backend()!r}). Checkpoints move between backends: export a run "
+            "trained on JAX with `KERAS_BACKEND=tensorflow keras-gans export RUN_DIR --name NAME`."
+        )
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        raise ConfigError("Export needs TensorFlow: pip install 'keras-gans[tensorflow]'.") from None

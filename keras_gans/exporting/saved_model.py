@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans.exporting import warmup
+from keras_gans.exporting.serving_config import write_serving_config
 
 DEFAULT_SIGNATURE = "serving_default"
 SEED_SIGNATURE = "generate_from_seed"
@@ -150,8 +151,7 @@ def _write_warmup(path: Path, name: str, requests: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tf.io.TFRecordWriter(str(path)) as writer:
         for signature, inputs in requests.items():
-            protos = {k: tf.make_tensor_proto(v).SerializeToString() for k, v in inputs.items()}
-            writer.write(warmup.prediction_log(name, signature, protos))
+            writer.write(warmup.prediction_log(name, signature, inputs))
 
 
 def _next_version(model_dir: Path) -> int:
@@ -176,7 +176,8 @@ def export_generator(
     when `num_classes` is set -> `images` float32 [batch, H, W, C] in [-1, 1]) and
     `generate_from_seed` (`seed` int64 [batch] (+ `label`) -> `images_uint8` uint8 and
     `images_png_bytes` PNG strings). `assets.extra/` holds `provenance.json` and TF Serving's
-    warm-up requests. The version folder is written under a temporary name and renamed into place,
+    warm-up requests. `base/models.config` is rewritten to list what is on disk (see
+    `serving_config`). The version folder is written under a temporary name and renamed into place,
     so a server polling `base/name/` never loads a half-written version.
 
     Args:
@@ -202,9 +203,11 @@ def export_generator(
         raise ValueError(f"version must be a non-negative integer, got {version!r}.")
     target = model_dir / str(int(version))
     if target.exists():
+        existing = ", ".join(str(v) for v in sorted(version_dirs(model_dir)))
         raise FileExistsError(
-            f"{target} already exists; refusing to overwrite a served version. "
-            f"Pick another --version or leave it out to use {_next_version(model_dir)}."
+            f"{target} already exists (versions of {name!r} on disk: {existing}); refusing to "
+            f"overwrite a served version. Leave out the version to write "
+            f"{_next_version(model_dir)}, or pick an unused number."
         )
     translation = source_shape is not None
     if translation:
@@ -250,6 +253,7 @@ def export_generator(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    write_serving_config(base)
     return target
 
 

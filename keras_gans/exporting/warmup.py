@@ -1,21 +1,10 @@
-"""TF Serving warm-up records, encoded by hand from the protobuf wire format.
+"""TF Serving warm-up records: `assets.extra/tf_serving_warmup_requests`.
 
-TF Serving replays `assets.extra/tf_serving_warmup_requests` (a TFRecord file of serialized
-`tensorflow.serving.PredictionLog` protos) before it marks a version AVAILABLE, so the first real
-request does not pay for graph optimisation and GPU kernel selection.
-
-The `tensorflow-serving-api` package that holds the generated Python classes is not a dependency
-of keras_gans (it pins its own TensorFlow version). The three wrapper messages we need are tiny,
-so they are written here from their field numbers; the inner `TensorProto` is serialized by
-TensorFlow's own proto class. Field numbers (tensorflow_serving/apis/*.proto):
-
-    PredictionLog  { LogMetadata log_metadata = 1; PredictLog predict_log = 6; }
-    PredictLog     { PredictRequest request = 1; PredictResponse response = 2; }
-    PredictRequest { ModelSpec model_spec = 1; map<string, TensorProto> inputs = 2; }
-    ModelSpec      { string name = 1; Int64Value version = 2; string signature_name = 3; }
-
-A `map<K, V>` field is encoded as repeated entry messages `{K key = 1; V value = 2;}`.
-`tests/test_export.py` decodes the file with protobuf's own parser to check this encoding.
+A TFRecord file of serialized `tensorflow.serving.PredictionLog` protos (the classes of the
+`tensorflow-serving-api` package). TF Serving replays them, at most 1000
+(saved_model_warmup_util.h, `kMaxNumRecords`), before it marks a version AVAILABLE, so the first
+real request does not pay for graph optimisation and GPU kernel selection; `keras-gans serve`
+replays them the same way.
 """
 
 from __future__ import annotations
@@ -23,41 +12,51 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 WARMUP_FILENAME = "tf_serving_warmup_requests"
-
-_LENGTH_DELIMITED = 2  # wire type of strings, bytes and embedded messages
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+MAX_WARMUP_RECORDS = 1000
+TF_SERVING_API = "tensorflow-serving-api==2.21.0"
 
 
-def _field(number: int, payload: bytes) -> bytes:
-    """One length-delimited field: tag, length, payload."""
-    return _varint((number << 3) | _LENGTH_DELIMITED) + _varint(len(payload)) + payload
+def require_tf_serving_api() -> None:
+    """A clear error instead of a ModuleNotFoundError deep inside an export or `serve`."""
+    try:
+        import tensorflow_serving.apis  # noqa: F401
+    except ImportError:
+        from keras_gans.errors import ConfigError
+
+        raise ConfigError(
+            "TF Serving's protos are missing (package tensorflow-serving-api). Install them "
+            f"without dependencies, so pip leaves TensorFlow alone: pip install --no-deps "
+            f"'{TF_SERVING_API}' (make setup does this)."
+        ) from None
 
 
-def model_spec(name: str, signature_name: str) -> bytes:
-    return _field(1, name.encode()) + _field(3, signature_name.encode())
+def prediction_log(name: str, signature_name: str, inputs: Mapping) -> bytes:
+    """A serialized `PredictionLog` holding one `PredictLog` with only its request set;
+    `inputs` maps input names to numpy arrays."""
+    require_tf_serving_api()
+    import tensorflow as tf
+    from tensorflow_serving.apis import prediction_log_pb2
 
-
-def predict_request(name: str, signature_name: str, inputs: Mapping[str, bytes]) -> bytes:
-    """`inputs` maps each input name to an already serialized `TensorProto`."""
-    out = _field(1, model_spec(name, signature_name))
+    log = prediction_log_pb2.PredictionLog()
+    request = log.predict_log.request
+    request.model_spec.name = name
+    request.model_spec.signature_name = signature_name
     for key in sorted(inputs):
-        entry = _field(1, key.encode()) + _field(2, inputs[key])
-        out += _field(2, entry)
-    return out
+        request.inputs[key].CopyFrom(tf.make_tensor_proto(inputs[key]))
+    return log.SerializeToString()
 
 
-def prediction_log(name: str, signature_name: str, inputs: Mapping[str, bytes]) -> bytes:
-    """A serialized `PredictionLog` holding one `PredictLog` with only its request set."""
-    predict_log = _field(1, predict_request(name, signature_name, inputs))
-    return _field(6, predict_log)
+def read_prediction_logs(path) -> list:
+    """The `PredictionLog`s of a warm-up file, in order."""
+    import tensorflow as tf
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    logs = []
+    for record in tf.data.TFRecordDataset(str(path)):
+        log = prediction_log_pb2.PredictionLog()
+        log.ParseFromString(record.numpy())
+        logs.append(log)
+        if len(logs) > MAX_WARMUP_RECORDS:
+            raise ValueError(f"Number of warmup records exceeds the maximum "
+                             f"({MAX_WARMUP_RECORDS}) at {path}")
+    return logs

@@ -80,6 +80,7 @@ class FashionMNISTClassifier(KerasExtractor):
     """
 
     input_shape = (28, 28, 1)
+    distance_name = "fd_fashion_classifier"  # a Frechet distance, but not FID: see extractors.py
 
     def __init__(
         self,
@@ -97,6 +98,7 @@ class FashionMNISTClassifier(KerasExtractor):
         self.data_dir = data_dir
         self.train_if_missing = train_if_missing
         self.name = f"fashion_mnist_v{_RECIPE_VERSION}_seed{seed}_e{epochs}"
+        self.description = f"keras_gans Fashion-MNIST classifier {self.name}, 128-d features of [-1, 1] 28x28 images"
         directory = cache_directory or cache_dir("extractors")
         os.makedirs(directory, exist_ok=True)
         self.weights_path = os.path.join(directory, f"{self.name}.weights.h5")

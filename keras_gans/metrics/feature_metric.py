@@ -19,7 +19,7 @@ class FeatureMetric(keras.metrics.Metric):
     scipy. `update_state` runs eagerly (call it from a callback or an eager `test_step`).
 
     Args:
-        extractor: a `FeatureExtractor` or a registry name ("fashion_mnist", "inception_v3").
+        extractor: a `FeatureExtractor` or a registry name ("inception_2015", "fashion_mnist").
         real: `RealStatistics` of the reference data (typically cached with `real_statistics`),
             or None to accumulate real features from `update_state(real_images=...)`.
         reference_split: label for the reference when `real` is None (e.g. "test").
@@ -83,7 +83,8 @@ class FeatureMetric(keras.metrics.Metric):
         value = self.result()
         info = dict(value) if isinstance(value, dict) else {"value": value}
         info.update(extractor=self.extractor.name, num_samples=self.num_samples,
-                    reference_split=self.reference_split)
+                    reference_split=self.reference_split,
+                    protocol=getattr(self.extractor, "description", self.extractor.name))
         if not self.uses_probabilities:
             info["reference_num_samples"] = int(self.real_features().shape[0])
             if self.real is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from keras_gans.metrics.extractors import distance_names
 from keras_gans.metrics.feature_metric import FeatureMetric
 from keras_gans.metrics.math import frechet_distance, frechet_distance_from_activations, mean_and_covariance
 from keras_gans.metrics.statistics import fid_floor
@@ -32,6 +33,7 @@ class FID(FeatureMetric):
 
     def describe(self) -> dict:
         info = super().describe()
+        info["name"] = distance_names(self.extractor)[0]  # "fid" only for the reference network
         real = self.real_features()
         if real.shape[0] >= 4:
             info["floor"], info["floor_num_samples"] = fid_floor(real, self.num_samples)

@@ -1,4 +1,8 @@
-"""InceptionV3 pool features with ImageNet weights: the standard FID/KID/IS feature space."""
+"""keras.applications InceptionV3 pool features: ImageNet weights, but not the FID network.
+
+For the FID of papers use `FIDInception` (`inception_fid.py`); this one differs in weights, head
+and pooling, so its Frechet distance is reported as `fd_keras_inception_v3`.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +40,8 @@ class InceptionV3Extractor(KerasExtractor):
 
     Images in [-1, 1] are resized to 299x299 and grayscale is repeated to 3 channels; [-1, 1] is
     already what InceptionV3's "tf"-mode `preprocess_input` produces, so no further scaling. The
-    weights are Keras' ImageNet weights, so values are comparable across keras_gans runs; they are
-    close to but not bit-identical with pytorch-fid / TTUR numbers, which use the 2015 TF graph.
+    weights are Keras' ImageNet weights, so values are comparable across keras_gans runs only: the
+    FID of papers uses the 2015 TF graph (`FIDInception`), with other weights and a max pool.
 
     Weights are looked up, never downloaded: features need the `..._notop.h5` file (or the full
     one); probabilities (Inception Score) need the full file with the classifier head.
@@ -53,6 +57,8 @@ class InceptionV3Extractor(KerasExtractor):
 
     name = "inception_v3"
     input_shape = (299, 299, 3)
+    distance_name = "fd_keras_inception_v3"  # not the FID network (see inception_2015.py)
+    description = "keras.applications InceptionV3 (ImageNet weights), 2048-d avg pool, float bilinear resize"
 
     def __init__(self, weights: str | None = None, top_weights: str | None = None):
         import keras

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from keras_gans.metrics.extractors import distance_names
 from keras_gans.metrics.feature_metric import FeatureMetric
 from keras_gans.metrics.math import kernel_inception_distance
 
@@ -29,6 +30,9 @@ class KID(FeatureMetric):
         mean, std = kernel_inception_distance(self.real_features(), self.fake_outputs(), self.num_subsets,
                                               self.subset_size, self.seed)
         return {"kid": mean, "kid_std": std}
+
+    def describe(self) -> dict:
+        return {**super().describe(), "name": distance_names(self.extractor)[1]}
 
     def get_config(self) -> dict:
         return {**super().get_config(), "num_subsets": self.num_subsets, "subset_size": self.subset_size,

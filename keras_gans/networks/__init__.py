@@ -6,6 +6,7 @@ from keras_gans.networks.factory import NETWORK_FAMILIES, build_networks, code_w
 from keras_gans.networks.heads import CLASS_HEADS, DiscriminatorHeads
 from keras_gans.networks.mlp import MLPDiscriminator, MLPGenerator
 from keras_gans.networks.patchgan import PatchGANDiscriminator
+from keras_gans.networks.r3gan import R3GANDiscriminator, R3GANGenerator
 from keras_gans.networks.resnet import ResNetGenerator
 from keras_gans.networks.unet import UNetGenerator
 
@@ -20,6 +21,8 @@ __all__ = [
     "MLPGenerator",
     "NETWORK_FAMILIES",
     "PatchGANDiscriminator",
+    "R3GANDiscriminator",
+    "R3GANGenerator",
     "ResNetGenerator",
     "UNetGenerator",
     "build_networks",

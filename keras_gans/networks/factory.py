@@ -11,10 +11,11 @@ from keras_gans.networks.cycle import CycleGenerators, DomainDiscriminators
 from keras_gans.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from keras_gans.networks.mlp import MLPDiscriminator, MLPGenerator
 from keras_gans.networks.patchgan import PatchGANDiscriminator
+from keras_gans.networks.r3gan import R3GANDiscriminator, R3GANGenerator
 from keras_gans.networks.resnet import ResNetGenerator
 from keras_gans.networks.unet import UNetGenerator
 
-NETWORK_FAMILIES = ("dcgan", "mlp", "unet", "resnet")
+NETWORK_FAMILIES = ("dcgan", "mlp", "unet", "resnet", "r3gan")
 IMAGE_TO_IMAGE_FAMILIES = {"unet": UNetGenerator, "resnet": ResNetGenerator}
 
 
@@ -43,6 +44,8 @@ def build_networks(config, image_shape, num_classes=None):
         return generator, discriminator
     if family == "dcgan":
         return _dcgan(config, image_shape, num_classes if conditioning == "class" else None)
+    if family == "r3gan":
+        return _r3gan(config, image_shape)
     return _image_to_image(config, image_shape)
 
 
@@ -75,6 +78,13 @@ def _dcgan(config, image_shape, num_classes):
         return_features=_setting(config, "feature_matching", 0.0) > 0,
         attention_resolution=attention,
     )
+    return generator, discriminator
+
+
+def _r3gan(config, image_shape):
+    blocks = _setting(config, "blocks_per_stage", 2)
+    generator = R3GANGenerator(config.latent_dim, image_shape, width=config.generator_width, blocks_per_stage=blocks)
+    discriminator = R3GANDiscriminator(image_shape, width=config.discriminator_width, blocks_per_stage=blocks)
     return generator, discriminator
 
 

@@ -92,6 +92,8 @@ OBJECTIVES: dict[str, Objective] = _registry(
     ("wasserstein", False, _identity, "Arjovsky et al. 2017, arXiv:1701.07875"),
     ("least_squares", True, _identity, "Mao et al. 2017, arXiv:1611.04076"),
     ("hinge", False, _identity, "Lim & Ye 2017, arXiv:1705.02894; Miyato et al. 2018"),
+    ("rpgan", False, _identity, "Jolicoeur-Martineau 2019, arXiv:1807.00734; Huang et al. 2024 (R3GAN)", True),
+    ("relativistic_average", False, _identity, "Jolicoeur-Martineau 2019, arXiv:1807.00734 (RaSGAN)", True),
 )
 
 

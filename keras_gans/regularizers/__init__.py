@@ -5,12 +5,14 @@ from __future__ import annotations
 from keras_gans.errors import build_registered
 from keras_gans.regularizers.base import Regularizer
 from keras_gans.regularizers.gradient_penalty import GradientPenalty
+from keras_gans.regularizers.lecam import LeCamRegularizer
 from keras_gans.regularizers.r1 import R1Penalty
 from keras_gans.regularizers.r2 import R2Penalty
 from keras_gans.regularizers.weight_clipping import WeightClipping
 
 REGULARIZERS = {
     "gradient_penalty": GradientPenalty,
+    "lecam": LeCamRegularizer,
     "r1": R1Penalty,
     "r2": R2Penalty,
     "weight_clipping": WeightClipping,
@@ -29,6 +31,7 @@ def get_regularizer(name: str, **kwargs) -> Regularizer:
 __all__ = [
     "REGULARIZERS",
     "GradientPenalty",
+    "LeCamRegularizer",
     "R1Penalty",
     "R2Penalty",
     "Regularizer",

@@ -10,6 +10,7 @@ from typing import Any
 from keras import ops
 
 from keras_gans.backend import input_gradients
+from keras_gans.configurable import Configurable
 from keras_gans.errors import ConfigError
 
 
@@ -49,7 +50,7 @@ class PenaltyInputs:
         return ops.cast(input_gradients(scaled, images), "float32") / scale
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """A term the trainer adds to the discriminator's loss, or a step it runs after each update.
 
     The trainer adds `weight * discriminator_penalty(...)` to the discriminator loss. For a lazy
@@ -102,14 +103,6 @@ class Regularizer:
 
     def get_config(self):
         return {"weight": self.weight, "every": self.every}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def per_example_sum(x):

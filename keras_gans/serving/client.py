@@ -8,9 +8,9 @@ from __future__ import annotations
 import base64
 import json
 import struct
-import urllib.error
+import http.client
+import threading
 import urllib.parse
-import urllib.request
 import zlib
 from pathlib import Path
 
@@ -53,6 +53,7 @@ class Client:
         self.version = version
         self.label = label
         self.timeout = timeout
+        self._local = threading.local()
 
     @property
     def model_url(self) -> str:
@@ -64,20 +65,51 @@ class Client:
         return path
 
     def request(self, method: str, url: str, body: dict | None = None) -> dict:
-        """One HTTP round trip; raises `ServingClientError` with the server's message."""
+        """One HTTP round trip; raises `ServingClientError` with the server's message.
+
+        Each thread keeps one keep-alive connection per client (as `requests.Session` does), so
+        a load test measures the server rather than TCP handshakes; a connection the server has
+        closed meanwhile (idle timeout) is reopened once.
+        """
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return json.loads(resp.read())
-        except urllib.error.HTTPError as err:
-            raw = err.read()
+        parts = urllib.parse.urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"Content-Type": "application/json"}
+        for attempt in (1, 2):
+            conn = self._connection(parts)
+            reused = getattr(conn, "_kg_used", False)
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                resp = conn.getresponse()
+                raw = resp.read()
+                conn._kg_used = True
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                self._local.connections.pop(parts.netloc, None)
+                if not reused or attempt == 2:
+                    raise
+            except Exception:
+                conn.close()
+                self._local.connections.pop(parts.netloc, None)
+                raise
+        if resp.status != 200:
             try:
                 message = json.loads(raw)["error"]
             except (ValueError, KeyError, TypeError):
                 message = raw.decode("utf-8", "replace")
-            raise ServingClientError(err.code, message) from None
+            raise ServingClientError(resp.status, message)
+        return json.loads(raw)
+
+    def _connection(self, parts) -> http.client.HTTPConnection:
+        connections = getattr(self._local, "connections", None)
+        if connections is None:
+            connections = self._local.connections = {}
+        conn = connections.get(parts.netloc)
+        if conn is None:
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            conn = connections[parts.netloc] = kind(parts.netloc, timeout=self.timeout)
+        return conn
 
     def status(self) -> dict:
         """`{"model_version_status": [...]}` for the model (or the pinned version/label)."""

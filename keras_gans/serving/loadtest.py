@@ -1,7 +1,9 @@
-"""Closed-loop load test of a TF Serving REST endpoint: C clients, each sends its next request
-when the previous one returns, until the time or request budget runs out.
+"""Closed-loop load test of a TF Serving endpoint (REST, or gRPC with `--grpc TARGET`): C
+clients, each sends its next request when the previous one returns, until the time or request
+budget runs out.
 
     keras-gans loadtest --url http://127.0.0.1:8501 --model dcgan --concurrency 8 --duration 20
+    keras-gans loadtest --grpc 127.0.0.1:8500 --model dcgan --concurrency 32
 """
 
 from __future__ import annotations
@@ -56,11 +58,13 @@ def _latent_dim(client: Client) -> int:
 def run_loadtest(url: str, model: str, *, concurrency: int = 8, duration: float = 20.0,
                  max_requests: int | None = None, batch_size: int = 1,
                  signature: str = "serving_default", version: int | None = None,
-                 label: str | None = None, timeout: float = 30.0) -> LoadTestResult:
+                 label: str | None = None, timeout: float = 30.0,
+                 grpc_target: str | None = None) -> LoadTestResult:
     """Runs the load test and returns its figures; bounded by `duration` and `max_requests`.
 
-    A request counts as an error when it raises (HTTP error, timeout, refused connection);
-    errors are tallied by kind, not retried.
+    With `grpc_target` ("host:port") the requests go over gRPC, one channel per client; the
+    latent size is still read over REST from `url`. A request counts as an error when it raises
+    (HTTP or gRPC error, timeout, refused connection); errors are tallied by kind, not retried.
     """
     if signature not in SIGNATURES:
         raise ValueError(f"signature must be one of {SIGNATURES}, got {signature!r}")
@@ -83,18 +87,30 @@ def run_loadtest(url: str, model: str, *, concurrency: int = 8, duration: float 
             issued += 1
             return True
 
+    def connect():
+        if grpc_target is None:
+            return client
+        from keras_gans.serving.grpc_client import GrpcClient
+
+        return GrpcClient(grpc_target, model, version=version, label=label, timeout=timeout)
+
     def worker(index: int) -> None:
         rng = np.random.default_rng(index)
+        own = connect()
         while time.perf_counter() < deadline and take_ticket():
             start = time.perf_counter()
             try:
                 if latent is not None:
-                    client.predict(z=rng.standard_normal((batch_size, latent)))
+                    own.predict(z=rng.standard_normal((batch_size, latent)))
                 else:
-                    client.generate_from_seed(rng.integers(0, 2**31, batch_size))
+                    own.generate_from_seed(rng.integers(0, 2**31, batch_size))
             except ServingClientError as err:
                 with lock:
                     kinds[f"HTTP {err.status}"] += 1
+                continue
+            except RuntimeError as err:
+                with lock:
+                    kinds[getattr(err, "code", type(err).__name__)] += 1
                 continue
             except Exception as err:  # timeouts, refused connections, bad JSON
                 with lock:
@@ -102,6 +118,8 @@ def run_loadtest(url: str, model: str, *, concurrency: int = 8, duration: float 
                 continue
             with lock:
                 latencies.append(time.perf_counter() - start)
+        if own is not client:
+            own.close()
 
     began = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
@@ -136,7 +154,7 @@ def _loadtest(args) -> int:
     result = run_loadtest(args.url, args.model, concurrency=args.concurrency,
                           duration=args.duration, max_requests=args.max_requests,
                           batch_size=args.batch_size, signature=args.signature,
-                          version=args.version, label=args.label)
+                          version=args.version, label=args.label, grpc_target=args.grpc)
     print(json.dumps(asdict(result), indent=2) if args.json else result.summary())
     return 1 if result.errors else 0
 
@@ -145,6 +163,8 @@ def register(subparsers) -> None:
     """Adds `keras-gans loadtest`."""
     p = subparsers.add_parser("loadtest", help="throughput and latency of a served generator")
     p.add_argument("--url", default="http://127.0.0.1:8501")
+    p.add_argument("--grpc", default=None, metavar="HOST:PORT",
+                   help="send the requests over gRPC to this target (TF Serving's 8500)")
     p.add_argument("--model", required=True)
     p.add_argument("--concurrency", type=int, default=8, help="parallel clients")
     p.add_argument("--duration", type=float, default=20.0, help="seconds")

@@ -42,6 +42,8 @@ def parse_body(body: bytes) -> dict:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as err:
         raise invalid(f"JSON Parse error: {err}") from None
+    except RecursionError:  # TF Serving answers malformed JSON with 400, never a crash
+        raise invalid("JSON Parse error: The document is nested too deeply") from None
     if not isinstance(doc, dict):
         raise invalid(f"JSON Value: {_dumps(doc)} Is not object")
     return doc
@@ -120,7 +122,10 @@ def to_array(value, dtype_enum: int) -> np.ndarray:
     """A dense tensor from nested JSON lists; ragged or mistyped values are INVALID_ARGUMENT."""
     shape = _shape_of(value)
     flat: list = []
-    _flatten(value, shape, 0, dtype_enum, flat)
+    try:
+        _flatten(value, shape, 0, dtype_enum, flat)
+    except RecursionError:
+        raise invalid(f"JSON Value nested {len(shape)} levels deep: too deep for a tensor") from None
     np_dtype = DTYPES.get(dtype_enum, (None, object))[1]
     return np.array(flat, dtype=np_dtype).reshape(shape)
 

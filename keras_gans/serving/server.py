@@ -1,216 +1,41 @@
-"""A local server that speaks TF Serving's REST API, for machines without TF Serving or Docker.
+"""A local server that speaks TF Serving's REST and gRPC APIs, for machines without TF Serving.
 
-    keras-gans serve export/ --port 8501 [--host 127.0.0.1]
+    keras-gans serve export/ [--model_config_file export/models.config] [--enable_batching
+        --batching_parameters_file serving/batching.config] [--monitoring_config_file ...]
 
-Same URLs, request and response JSON, error bodies and HTTP status codes as
-`tensorflow_model_server --rest_api_port=8501` (tensorflow_serving/g3doc/api_rest.md), so the
-client, the load test and curl commands work unchanged against either.
+Same URLs, JSON, error bodies and HTTP status codes as `tensorflow_model_server
+--rest_api_port=8501` (tensorflow_serving/g3doc/api_rest.md), the same gRPC services on
+`--grpc-port` (8500), and the same config files read with the same protos, so clients, the load
+test and curl commands work unchanged against either. The flags keep TF Serving's spellings.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
+import socket
 import threading
+from pathlib import Path
 
-import numpy as np
 from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
 
-from keras_gans.serving import rest_json
-from keras_gans.serving.errors import ServingError, invalid
-from keras_gans.serving.repository import ModelRepository
+from keras_gans.errors import ConfigError
+from keras_gans.serving.rest_app import DEFAULT_MAX_REQUEST_BYTES, ServingApp
 
 log = logging.getLogger(__name__)
 
-# TF Serving's own path patterns (http_rest_api_util.cc): case-insensitive, name without '/' ':'.
-PREDICT_PATH = re.compile(
-    r"(?i)/v1/models/([^/:]+)(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?"
-    r":(classify|regress|predict)"
-)
-STATUS_PATH = re.compile(
-    r"(?i)/v1/models(?:/([^/:]+))?(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?"
-)
-V1_PATH = re.compile(r"(?i)/v1/.*")
-
-DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024
-DEFAULT_MAX_BATCH_SIZE = 256
+# Seconds a connection may stay silent (no request line, a stalled body, an idle keep-alive)
+# before it is closed, as production servers time out idle clients; TF Serving's
+# --rest_api_timeout_in_ms defaults to 30 s.
+DEFAULT_IDLE_TIMEOUT = 30.0
+DEFAULT_GRPC_PORT = 8500
 
 
-def _tf_message(err: Exception) -> str:
-    """The TF runtime's own message, without the Python-side "Graph execution error" preamble."""
-    text = getattr(err, "message", None) or str(err)
-    marker = "<stack traces unavailable>\n"
-    if marker in text:
-        text = text.split(marker, 1)[1]
-    return text.strip()
-
-
-class ServingApp:
-    """The WSGI application: routes TF Serving's REST paths to a `ModelRepository`.
-
-    Args:
-        repository: where models and versions come from.
-        max_request_bytes: bodies above this get HTTP 413 and `{"error": ...}`.
-        max_batch_size: predict requests with more examples get INVALID_ARGUMENT (HTTP 400),
-            worded like TF Serving's batching limit ("Task size N is larger than maximum input
-            batch size M").
-    """
-
-    def __init__(self, repository: ModelRepository, *, max_request_bytes: int =
-                 DEFAULT_MAX_REQUEST_BYTES, max_batch_size: int = DEFAULT_MAX_BATCH_SIZE):
-        self.repository = repository
-        self.max_request_bytes = max_request_bytes
-        self.max_batch_size = max_batch_size
-
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        try:
-            body = self._dispatch(request)
-            response = Response(json.dumps(body), 200, mimetype="application/json")
-        except ServingError as err:
-            response = self._error(err.message, err.http_status)
-        except Exception as err:  # a bug here must not take the server down
-            log.exception("unhandled error for %s %s", request.method, request.path)
-            response = self._error(f"{type(err).__name__}: {err}", 500)
-        return response(environ, start_response)
-
-    @staticmethod
-    def _error(message: str, status: int) -> Response:
-        return Response(json.dumps({"error": message}), status, mimetype="application/json")
-
-    def _read_body(self, request: Request) -> bytes:
-        length = request.content_length
-        if length is not None and length > self.max_request_bytes:
-            raise self._too_large(length)
-        data = request.stream.read(self.max_request_bytes + 1)
-        if len(data) > self.max_request_bytes:
-            raise self._too_large(None)
-        return data
-
-    def _too_large(self, length: int | None) -> ServingError:
-        size = f"{length} bytes" if length is not None else "more bytes"
-        return ServingError(
-            "RESOURCE_EXHAUSTED",
-            f"Request body too large: {size} vs. the limit of {self.max_request_bytes} bytes "
-            "(--max-request-bytes)",
-            http_status=413,
-        )
-
-    def _dispatch(self, request: Request):
-        path, method = request.path, request.method
-        if method == "POST":
-            match = PREDICT_PATH.fullmatch(path)
-            if match:
-                name, version, label, verb = match.groups()
-                body = self._read_body(request)
-                return self._predict(name, _version(version), label, verb.lower(), body)
-        elif method == "GET":
-            match = STATUS_PATH.fullmatch(path)
-            if match:
-                name, version, label, metadata = match.groups()
-                if not name:
-                    raise invalid("Missing model name in request.")
-                version = _version(version)
-                if metadata:
-                    return self._metadata(name, version, label)
-                return self.repository.status(name, version, label)
-        if V1_PATH.fullmatch(path):
-            raise invalid(f"Malformed request: {method} {path}")
-        raise ServingError("NOT_FOUND", f"Not found: {method} {path}")
-
-    def _metadata(self, name, version, label) -> dict:
-        loaded = self.repository.get(name, version, label)
-        # Every SignatureDef, "__saved_model_init_op" included, printed as TF Serving prints
-        # them (proto field names, default values shown).
-        signature_def = {key: _proto_to_dict(sig)
-                         for key, sig in sorted(loaded.signature_defs.items())}
-        return {
-            "model_spec": {"name": name, "signature_name": "", "version": str(loaded.version)},
-            "metadata": {"signature_def": {"signature_def": signature_def}},
-        }
-
-    def _predict(self, name, version, label, verb, body: bytes) -> dict:
-        loaded = self.repository.get(name, version, label)
-        doc = rest_json.parse_body(body)
-        signature = rest_json.signature_name(doc)
-        if signature not in loaded.signature_defs or signature.startswith("__"):
-            raise invalid(f'Serving signature name: "{signature}" not found in signature def')
-        sig_def = loaded.signature_defs[signature]
-        if verb != "predict":
-            raise invalid(
-                f"Expected {verb} signature method_name to be tensorflow/serving/{verb}. "
-                f"Was: {sig_def.method_name}"
-            )
-        specs = {k: v for k, v in sig_def.inputs.items()}
-        arrays, fmt = rest_json.parse_inputs(doc, {k: v.dtype for k, v in specs.items()})
-        self._check_inputs(arrays, specs)
-        outputs = self._run(loaded.signatures[signature], arrays)
-        return rest_json.make_response(outputs, fmt)
-
-    def _check_inputs(self, arrays: dict, specs: dict) -> None:
-        # TF Serving leaves shape checks to the TF runtime (400 with TF's message); checking
-        # against the SignatureDef first gives the same status with a message naming the input.
-        for key, array in arrays.items():
-            dims = [d.size for d in specs[key].tensor_shape.dim]
-            if specs[key].tensor_shape.unknown_rank:
-                continue
-            shape_ok = len(dims) == array.ndim and all(
-                d < 0 or d == s for d, s in zip(dims, array.shape)
-            )
-            if not shape_ok:
-                want = "[" + ",".join(str(d) for d in dims) + "]"
-                got = "[" + ",".join(str(s) for s in array.shape) + "]"
-                raise invalid(f"Input '{key}' has shape {got}; the signature expects {want}")
-        batch = {int(a.shape[0]) for a in arrays.values() if a.ndim}
-        if len(batch) > 1:
-            raise invalid(
-                "Batching Run() input tensors must have equal 0th-dimension size; got "
-                + ", ".join(f"{k}: {a.shape[0] if a.ndim else '-'}" for k, a in arrays.items())
-            )
-        size = max(batch) if batch else 1
-        if size > self.max_batch_size:
-            raise invalid(
-                f"Task size {size} is larger than maximum input batch size {self.max_batch_size}"
-            )
-        if size == 0:
-            raise invalid("Input batch is empty")
-
-    @staticmethod
-    def _run(fn, arrays: dict) -> dict:
-        import tensorflow as tf
-
-        try:
-            tensors = {k: tf.constant(v) for k, v in arrays.items()}
-            result = fn(**tensors)
-        except tf.errors.InvalidArgumentError as err:
-            raise invalid(_tf_message(err)) from None
-        except tf.errors.ResourceExhaustedError as err:
-            raise ServingError("RESOURCE_EXHAUSTED", _tf_message(err)) from None
-        except (TypeError, ValueError) as err:  # signature call rejected the tensors
-            raise invalid(str(err)) from None
-        return {k: np.asarray(v.numpy()) for k, v in result.items()}
-
-
-def _proto_to_dict(message) -> dict:
-    from google.protobuf import json_format
-
-    try:
-        return json_format.MessageToDict(message, preserving_proto_field_name=True,
-                                         always_print_fields_with_no_presence=True)
-    except TypeError:  # protobuf < 5.26 names the option differently
-        return json_format.MessageToDict(message, preserving_proto_field_name=True,
-                                         including_default_value_fields=True)
-
-
-def _version(version: str | None) -> int | None:
-    if version is None:
-        return None
-    try:
-        return int(version)
-    except ValueError:
-        raise invalid(f"Failed to convert version: {version} to numeric.") from None
+def _probe_port(host: str, port: int) -> None:
+    """Raises OSError when (host, port) cannot be bound the way socketserver binds it."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -221,56 +46,155 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class LocalServer:
-    """A threaded werkzeug server around `ServingApp`, startable in the background.
+    """REST (threaded werkzeug) and gRPC servers around one `Predictor`, startable in the
+    background.
 
     Args:
-        base: export folder with `NAME/VERSION/` SavedModels.
+        base: export folder with `NAME/VERSION/` SavedModels; with a model config it stands in
+            for the container's `/models` (base_path "/models/NAME" -> base/NAME).
         host: interface to bind; 127.0.0.1 keeps it off the network unless asked.
-        port: TCP port; 0 picks a free one (see `.port`).
-        poll_seconds: how often new or deleted version folders are noticed.
-        max_request_bytes / max_batch_size: see `ServingApp`.
+        port: REST port; 0 picks a free one (see `.port`).
+        grpc_port: gRPC port; 0 picks a free one (`.grpc_port`), None turns gRPC off.
+        model_config_file: a ModelServerConfig text file (names, policies, labels); without
+            it every `base/NAME/` is served with the default policy (latest version only).
+        config_poll_seconds: re-read the model config this often (0: never), like
+            `--model_config_file_poll_wait_seconds`.
+        poll_seconds: rescan version folders this often (`--file_system_poll_wait_seconds`).
+        allow_unavailable_labels: `--allow_version_labels_for_unavailable_models`.
+        enable_batching: merge concurrent requests (`--enable_batching`).
+        batching_parameters_file: BatchingParameters text file (needs enable_batching).
+        monitoring_config_file: MonitoringConfig text file; Prometheus metrics when enabled.
+        max_request_bytes: larger bodies get HTTP 413.
+        max_batch_size: without batching, a local limit on examples per request (None: none).
+        idle_timeout: seconds before a silent connection is closed.
         access_log: log one line per request (werkzeug's format).
 
     Example:
-        with LocalServer("export", port=0) as server:
+        with LocalServer("export", port=0, grpc_port=0) as server:
             Client(server.url, "dcgan").generate_from_seed([1, 2])
     """
 
-    def __init__(self, base, *, host="127.0.0.1", port=8501, poll_seconds=1.0,
-                 max_request_bytes=DEFAULT_MAX_REQUEST_BYTES, max_batch_size=DEFAULT_MAX_BATCH_SIZE,
-                 access_log=False):
-        self.repository = ModelRepository(base, poll_seconds=poll_seconds)
-        self.app = ServingApp(self.repository, max_request_bytes=max_request_bytes,
-                              max_batch_size=max_batch_size)
+    def __init__(self, base, *, host="127.0.0.1", port=8501, grpc_port=None,
+                 model_config_file=None, config_poll_seconds=0.0, poll_seconds=1.0,
+                 allow_unavailable_labels=False, enable_batching=False, batching_parameters_file=None,
+                 monitoring_config_file=None, max_request_bytes=DEFAULT_MAX_REQUEST_BYTES,
+                 max_batch_size=None, idle_timeout=DEFAULT_IDLE_TIMEOUT, access_log=False):
+        from keras_gans.exporting.warmup import require_tf_serving_api
+        from keras_gans.serving import config_files
+        from keras_gans.serving.metrics import ServingMetrics
+        from keras_gans.serving.predictor import Predictor
+        from keras_gans.serving.repository import ModelRepository
+
+        require_tf_serving_api()
+        self.base = Path(base)
+        if not self.base.is_dir():
+            raise ConfigError(f"Export folder {self.base} does not exist. Export a model first "
+                              f"(keras-gans export RUN_DIR --name NAME --base {self.base}) or "
+                              "pass the folder that holds NAME/VERSION/ SavedModels.")
+        if batching_parameters_file and not enable_batching:
+            # server.cc refuses this combination the same way.
+            raise ConfigError("--batching_parameters_file is set without --enable_batching; "
+                              "add --enable_batching or drop the file.")
+        if enable_batching and max_batch_size is not None:
+            raise ConfigError("--max-batch-size applies without batching only; with "
+                              "--enable_batching the limit is max_batch_size in the batching file.")
+        self.model_config_file = model_config_file
+        self._config_text = None
+        batching = None
+        if enable_batching:
+            batching = (config_files.read_batching_parameters(batching_parameters_file)
+                        if batching_parameters_file else config_files.default_batching_options())
+        metrics_path = (config_files.read_monitoring_config(monitoring_config_file)
+                        if monitoring_config_file else None)
+        self.repository = ModelRepository(self._sources(), poll_seconds=poll_seconds,
+                                          allow_unavailable_labels=allow_unavailable_labels)
+        self.predictor = Predictor(self.repository, batching=batching,
+                                   max_batch_size=max_batch_size, metrics=ServingMetrics())
+        self.app = ServingApp(self.predictor, max_request_bytes=max_request_bytes,
+                              metrics_path=metrics_path)
         self.host = host
-        handler = WSGIRequestHandler if access_log else _QuietHandler
+        base_handler = WSGIRequestHandler if access_log else _QuietHandler
+        # StreamRequestHandler applies `timeout` to every accepted socket.
+        handler = type("ServingRequestHandler", (base_handler,), {"timeout": idle_timeout})
+        try:  # werkzeug answers a taken port with sys.exit(1); find out first
+            _probe_port(host, port)
+        except OSError as err:
+            raise ConfigError(f"Cannot serve REST on {host}:{port}: {err.strerror or err}. "
+                              "Pick another --port (0 picks a free one).") from None
         self._server = make_server(host, port, self.app, threaded=True, request_handler=handler)
         self.port = self._server.server_port
-        self._thread = None
+        self._grpc = None
+        self.grpc_port = None
+        if grpc_port is not None:
+            from keras_gans.serving.grpc_server import start_grpc_server
+
+            try:
+                self._grpc, self.grpc_port = start_grpc_server(self.predictor, host, grpc_port)
+            except (OSError, RuntimeError) as err:
+                self._server.server_close()
+                raise ConfigError(f"Cannot serve gRPC on {host}:{grpc_port}: {err}. Pick another "
+                                  "--grpc-port (0 picks a free one, -1 turns gRPC off).") from None
+        self.config_poll_seconds = config_poll_seconds
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def _sources(self):
+        from keras_gans.serving import config_files
+        from keras_gans.serving.repository import sources_from_config, sources_from_folder
+
+        if self.model_config_file is None:
+            return lambda: sources_from_folder(self.base)
+        config = config_files.read_model_config(self.model_config_file)  # clear errors first
+        self._config_text = Path(self.model_config_file).read_text()
+        return sources_from_config(config, self.base)
+
+    def _watch_config(self) -> None:
+        while not self._stop.wait(self.config_poll_seconds):
+            try:
+                if Path(self.model_config_file).read_text() != self._config_text:
+                    self.repository.set_sources(self._sources())
+                    for error in self.repository.scan():
+                        log.error("model config %s: %s", self.model_config_file, error)
+                    log.info("re-read %s", self.model_config_file)
+            except Exception as err:  # a bad edit keeps the last good config, as TF Serving
+                log.error("model config %s not applied: %s", self.model_config_file, err)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def grpc_target(self) -> str:
+        return f"{self.host}:{self.grpc_port}"
+
     def start(self) -> "LocalServer":
         self.repository.start()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        targets = [self._server.serve_forever]
+        if self.model_config_file and self.config_poll_seconds > 0:
+            targets.append(self._watch_config)
+        for target in targets:
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
         return self
 
     def serve_forever(self) -> None:
-        self.repository.start()
+        self.start()
         try:
-            self._server.serve_forever()
+            self._stop.wait()
         finally:
-            self.repository.stop()
+            self.stop()
 
     def stop(self) -> None:
+        self._stop.set()
         self._server.shutdown()
         self._server.server_close()
+        if self._grpc is not None:
+            self._grpc.stop(grace=1).wait()
         self.repository.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self.predictor.stop()
+        for thread in self._threads:
+            thread.join(timeout=10)
 
     def __enter__(self):
         return self.start()
@@ -281,12 +205,22 @@ class LocalServer:
 
 def _serve(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    server = LocalServer(args.base, host=args.host, port=args.port,
-                         poll_seconds=args.poll_seconds, max_request_bytes=args.max_request_bytes,
-                         max_batch_size=args.max_batch_size, access_log=args.access_log)
+    server = LocalServer(
+        args.base, host=args.host, port=args.port,
+        grpc_port=args.grpc_port if args.grpc_port >= 0 else None,
+        model_config_file=args.model_config_file,
+        config_poll_seconds=args.model_config_file_poll_wait_seconds,
+        poll_seconds=args.poll_seconds,
+        allow_unavailable_labels=args.allow_version_labels_for_unavailable_models,
+        enable_batching=args.enable_batching,
+        batching_parameters_file=args.batching_parameters_file,
+        monitoring_config_file=args.monitoring_config_file,
+        max_request_bytes=args.max_request_bytes, max_batch_size=args.max_batch_size,
+        idle_timeout=args.idle_timeout, access_log=args.access_log)
     names = server.repository.model_names()
-    print(f"Serving {', '.join(names) or 'no models yet'} from {args.base} at {server.url} "
-          "(TF Serving REST API; Ctrl-C stops)", flush=True)
+    grpc = f", gRPC at {server.grpc_target}" if server.grpc_port else ""
+    print(f"Serving {', '.join(names) or 'no models yet'} from {args.base}: REST at {server.url}"
+          f"{grpc} (TF Serving APIs; Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -297,14 +231,31 @@ def _serve(args) -> int:
 def register(subparsers) -> None:
     """Adds `keras-gans serve`."""
     p = subparsers.add_parser(
-        "serve", help="serve exported generators over TF Serving's REST API (local stand-in)")
+        "serve", help="serve exported generators over TF Serving's REST and gRPC APIs (local)")
     p.add_argument("base", help="export folder holding NAME/VERSION/ SavedModels")
-    p.add_argument("--port", type=int, default=8501, help="TF Serving's REST port by default")
+    p.add_argument("--port", "--rest_api_port", dest="port", type=int, default=8501,
+                   help="REST port (TF Serving's 8501 by default)")
+    p.add_argument("--grpc-port", "--grpc_port", dest="grpc_port", type=int,
+                   default=DEFAULT_GRPC_PORT, help="gRPC port (8500; -1 turns gRPC off)")
     p.add_argument("--host", default="127.0.0.1",
                    help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)")
-    p.add_argument("--poll-seconds", type=float, default=1.0,
-                   help="how often to look for new version folders")
+    p.add_argument("--model_config_file", default=None,
+                   help="ModelServerConfig text file, e.g. export/models.config")
+    p.add_argument("--model_config_file_poll_wait_seconds", type=float, default=0.0,
+                   help="re-read the model config this often (0: never, as TF Serving)")
+    p.add_argument("--poll-seconds", "--file_system_poll_wait_seconds", dest="poll_seconds",
+                   type=float, default=1.0, help="how often to look for new version folders")
+    p.add_argument("--allow_version_labels_for_unavailable_models", action="store_true")
+    p.add_argument("--enable_batching", action="store_true",
+                   help="merge concurrent requests (see --batching_parameters_file)")
+    p.add_argument("--batching_parameters_file", default=None,
+                   help="BatchingParameters text file, e.g. serving/batching.config")
+    p.add_argument("--monitoring_config_file", default=None,
+                   help="MonitoringConfig text file, e.g. serving/monitoring.config")
     p.add_argument("--max-request-bytes", type=int, default=DEFAULT_MAX_REQUEST_BYTES)
-    p.add_argument("--max-batch-size", type=int, default=DEFAULT_MAX_BATCH_SIZE)
+    p.add_argument("--max-batch-size", type=int, default=None,
+                   help="without batching: refuse requests with more examples (default: no limit)")
+    p.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT,
+                   help="seconds before a silent connection is closed")
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.set_defaults(func=_serve)

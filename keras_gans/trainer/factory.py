@@ -6,8 +6,10 @@ This is where a recipe's conditional and image-to-image fields become a `Conditi
 
 from __future__ import annotations
 
+from keras_gans.augment import get_augmentation
 from keras_gans.errors import ConfigError
 from keras_gans.regularizers import get_regularizer
+from keras_gans.regularizers.gamma import resolve_gamma
 from keras_gans.trainer.conditioning import (
     ClassLabels,
     LatentCodes,
@@ -78,7 +80,8 @@ def build_trainer(config, generator, discriminator, image_shape, num_classes=Non
         >>> model = build_trainer(config, generator, discriminator, image_shape, num_classes)
         >>> model.compile(g_optimizer=..., d_optimizer=...)
     """
-    regularizers = [get_regularizer(name, **(args or {})) for name, args in config.regularizers.items()]
+    regularizers = [get_regularizer(name, **resolve_gamma(args, image_shape, config.batch_size))
+                    for name, args in config.regularizers.items()]
     return GAN(
         generator,
         discriminator,
@@ -96,4 +99,19 @@ def build_trainer(config, generator, discriminator, image_shape, num_classes=Non
         ema_decay=config.ema_decay,
         log_every=config.log_every,
         seed=config.seed,
+        **build_quality_settings(config),
     )
+
+
+def build_quality_settings(config) -> dict:
+    """The augmentation and EMA half-life arguments of `GAN` a config switches on (issue 12).
+
+    Only what is switched on is passed, so a config without these fields builds the same GAN.
+    """
+    settings = {}
+    augment = _setting(config, "augment", "none")
+    if augment != "none":
+        settings["augment"] = get_augmentation(augment, **(_setting(config, "augment_options", None) or {}))
+    if _setting(config, "ema_kimg", None) is not None:
+        settings.update(ema_kimg=config.ema_kimg, ema_rampup=config.ema_rampup, batch_size=config.batch_size)
+    return settings

@@ -13,6 +13,7 @@ from keras_gans.regularizers.base import PenaltyInputs
 from keras_gans.trainer.conditioning import Unconditional
 from keras_gans.trainer.history import HistoryBuffer
 from keras_gans.trainer.optimizers import OptimizerPair
+from keras_gans.trainer.standing_statistics import recompute_batch_norm_statistics
 from keras_gans.trainer.terms import StepTensors
 from keras_gans.trainer.tricks import (
     ExponentialMovingAverage,
@@ -20,6 +21,10 @@ from keras_gans.trainer.tricks import (
     discriminator_targets,
     instance_noise_stddev,
 )
+
+
+# Logs for callbacks that are not per-step scalars (see `GAN._get_metrics_result_or_logs`).
+DEVICE_LOGS = ("step", "recent_steps")
 
 
 class GAN(keras.Model):
@@ -34,10 +39,11 @@ class GAN(keras.Model):
     The step is written once, for both Keras backends: it reads and assigns variables, and
     `keras_gans.backend` runs it statefully on TensorFlow and as a pure function of explicit
     state on JAX. Every loss is a mean over the global batch, also when data parallelism splits
-    it. The logs of a step are that step's own values (not running means); the variable
-    `recent_steps` is a `[log_every, len(logged_names)]` ring buffer on the device whose row
+    it. The logs of a step are that step's own values (not running means), plus `step` and
+    `recent_steps`: a `[log_every, len(logged_names)]` ring buffer on the device whose row
     `(s - 1) % log_every` holds step s's values, so callbacks read the device once per
-    `log_every` steps and still see every step, whatever `steps_per_execution` is.
+    `log_every` steps and still see every step, whatever `steps_per_execution` is. Epoch logs
+    (History) hold the scalars only.
 
     Args:
         generator:            keras.Model, conditioning's generator inputs -> samples.
@@ -56,6 +62,9 @@ class GAN(keras.Model):
         instance_noise:       initial stddev of Gaussian noise added to D's inputs.
         instance_noise_steps: steps over which that noise anneals linearly to 0.
         ema_decay:            if > 0, keep `ema_generator`, an EMA of the generator's weights.
+        ema_kimg:             or set the EMA as a half-life in thousands of images (StyleGAN2-ADA),
+        ema_rampup:           with its ramp-up over the first images (None: none), which needs
+        batch_size:           the global batch size.
         log_every:            rows of the `recent_steps` buffer (the callbacks' logging interval).
         seed:                 seeds the latent and noise draws (with keras.utils.set_random_seed
                               for weights, runs repeat exactly on one machine).
@@ -84,6 +93,9 @@ class GAN(keras.Model):
         instance_noise=0.0,
         instance_noise_steps=1,
         ema_decay=0.0,
+        ema_kimg=None,
+        ema_rampup=None,
+        batch_size=None,
         log_every=1,
         seed=None,
         **kwargs,
@@ -116,11 +128,12 @@ class GAN(keras.Model):
         if history_size:
             self.fake_history = HistoryBuffer(history_size, (example_fake, example_context), name="history")
         self.ema_generator = None
-        if self.ema_decay > 0:
+        if self.ema_decay > 0 or ema_kimg is not None:
             self.ema_generator = generator.__class__.from_config(generator.get_config())
             self.ema_generator(example_inputs)
             self.ema_generator.trainable = False
-            self.ema = ExponentialMovingAverage(generator, self.ema_generator, self.ema_decay)
+            self.ema = ExponentialMovingAverage(generator, self.ema_generator, self.ema_decay,
+                                                ema_kimg=ema_kimg, ema_rampup=ema_rampup, batch_size=batch_size)
         self._score_real_in_generator_step = (
             self.objective.generator_needs_real or any(term.needs_real_outputs for term in self.terms))
 
@@ -135,6 +148,15 @@ class GAN(keras.Model):
     def sampler(self):
         """The generator to draw samples from: the EMA one when the run keeps it."""
         return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def prepare_sampler(self, num_batches=16, batch_size=64, seed=0):
+        """The sampler, with batch-norm statistics of its own: an EMA generator's statistics are
+        recomputed from its forward passes (the live generator's would be the wrong numbers);
+        call it before drawing samples to show, score or export."""
+        if self.ema_generator is not None:
+            recompute_batch_norm_statistics(self.ema_generator, self.conditioning, num_batches=num_batches,
+                                            batch_size=batch_size, seed=seed)
+        return self.sampler
 
     @property
     def metrics(self):
@@ -196,7 +218,14 @@ class GAN(keras.Model):
         row = backend.mean_over_replicas(ops.stack([ops.cast(values[n], "float32") for n in self.logged_names]))
         slot = ops.cast(ops.mod(self.step.value - 1, self.log_every), "int32")
         self.recent_steps.assign(ops.slice_update(self.recent_steps.value, (slot, 0), row[None, :]))
-        return {name: row[i] for i, name in enumerate(self.logged_names)}
+        logs = {name: row[i] for i, name in enumerate(self.logged_names)}
+        # For callbacks (keras_gans.callbacks.steps), which read the device once per log_every.
+        logs.update(step=self.step.value, recent_steps=self.recent_steps.value)
+        return logs
+
+    def _get_metrics_result_or_logs(self, logs):
+        # Keras's epoch logs (History, `fit`'s return value) are the last step's: scalars only.
+        return {name: value for name, value in logs.items() if name not in DEVICE_LOGS}
 
     def _discriminate(self, images, context):
         outputs = self.discriminator(self.conditioning.discriminator_inputs(images, context), training=True)
@@ -241,13 +270,14 @@ class GAN(keras.Model):
         _, (adversarial, reported, real_logits, fake_logits), grads = backend.loss_gradients(
             discriminator_loss, variables)
         backend.apply_gradients(self.d_optimizer, grads, variables)
+        reported = _unless_skipped(reported, grads, self.d_optimizer)
         for regularizer in self.regularizers:
             regularizer.after_discriminator_update(self.discriminator)
         self.augment.observe(ops.stop_gradient(real_logits))
         return {"d_loss": adversarial, **reported,
                 "real_score": ops.mean(self.objective.score(real_logits)),
                 "fake_score": ops.mean(self.objective.score(fake_logits)),
-                "d_grad_norm": backend.gradient_norm(grads) / _loss_scale(self.d_optimizer)}
+                "d_grad_norm": _unscaled_norm(grads, self.d_optimizer)}
 
     def _generator_step(self, real, context):
         real_seen = self._discriminator_view(real) if self._score_real_in_generator_step else None
@@ -268,8 +298,8 @@ class GAN(keras.Model):
         _, (adversarial, reported), grads = backend.loss_gradients(generator_loss, variables)
         backend.apply_gradients(self.g_optimizer, grads, variables)
         if self.ema_generator is not None:
-            self.ema.update()
-        return {"g_loss": adversarial, **reported, "g_grad_norm": backend.gradient_norm(grads) / _loss_scale(self.g_optimizer)}
+            self.ema.update(self.step)
+        return {"g_loss": adversarial, **reported, "g_grad_norm": _unscaled_norm(grads, self.g_optimizer)}
 
     def _term_values(self, side, step):
         """Unweighted values of the terms contributing to `side` ("d" or "g"), keyed by metric name."""
@@ -302,6 +332,28 @@ def _loss_scale(optimizer):
     # LossScaleOptimizer (mixed_float16) keeps a dynamic scale; every other optimizer scales by 1.
     scale = getattr(optimizer, "dynamic_scale", None)
     return 1.0 if scale is None else ops.cast(scale, "float32")
+
+
+def _unless_skipped(values, grads, optimizer):
+    """Penalty values of a step a loss scale skipped, as 0.
+
+    Under mixed_float16 the penalties' input gradients are taken at the loss scale too; a scale
+    too large for them overflows, the optimizer skips the step and halves the scale (as it does
+    for the weight gradients), and the penalty it did not apply is not the model's."""
+    if getattr(optimizer, "dynamic_scale", None) is None:
+        return values
+    finite = optimizer.check_finite(grads)
+    return {name: ops.where(finite, value, ops.zeros_like(value)) for name, value in values.items()}
+
+
+def _unscaled_norm(grads, optimizer):
+    norm = backend.gradient_norm(grads)
+    if getattr(optimizer, "dynamic_scale", None) is None:
+        return norm
+    # A loss scale that overflowed makes the optimizer skip the step and halve the scale: that
+    # step's gradients are not the model's, and their infinite norm is no sign of divergence.
+    norm = norm / _loss_scale(optimizer)
+    return ops.where(ops.isfinite(norm), norm, ops.zeros_like(norm))
 
 
 def _batch_size(structure):

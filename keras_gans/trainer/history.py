@@ -33,6 +33,8 @@ class HistoryBuffer(keras.layers.Layer):
             for index, leaf in enumerate(leaves)
         ]
         self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False, name="count")
+        # Its state is complete here; `swap`, not `call`, is how it is used.
+        self.built = True
 
     def swap(self, structure, seed_generator):
         leaves = keras.tree.flatten(structure)

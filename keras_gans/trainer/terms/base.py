@@ -7,6 +7,7 @@ import numbers
 
 from keras import ops
 
+from keras_gans.configurable import Configurable
 from keras_gans.errors import ConfigError
 
 
@@ -29,7 +30,7 @@ class StepTensors:
     discriminator: object
 
 
-class AuxiliaryTerm:
+class AuxiliaryTerm(Configurable):
     """A weighted loss the trainer adds next to the adversarial one, like a regularizer does.
 
     A subclass overrides `discriminator_loss` and/or `generator_loss`; each returns an unweighted
@@ -65,14 +66,6 @@ class AuxiliaryTerm:
 
     def get_config(self):
         return {"weight": self.weight}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def mean_absolute_error(x, y):

@@ -1,0 +1,163 @@
+"""Sample quality per minute of training: each core recipe and r3gan on fashion_mnist, scored at
+fixed wall-clock budgets.
+
+Every recipe trains with its own defaults (what a new user gets) for the given budgets of
+training wall-clock on this machine: compilation counts, evaluation does not (the clock stops
+while a checkpoint is scored). At each budget the sampler (the EMA generator where the recipe
+keeps one, with its own batch-norm statistics recomputed) draws `--samples` images from a fixed
+latent seed, clipped to [-1, 1], which are scored with FID against the same number of real test
+images. Until the standard FID network lands the extractor is the project's Fashion-MNIST
+classifier (`--extractor`), so the numbers are "classifier FID": comparable with each other and
+with the real-data floor printed beside them, not with papers.
+
+    python benchmarks/quality.py [--recipes dcgan,r3gan] [--minutes 3,15] [--samples 10000]
+                                 [--seed 0] [--out-dir docs]
+
+writes `quality.md` (the table) and `images/quality.png` (FID against minutes) under `--out-dir`.
+On the shared 2-core CPU the full default run takes about 8 recipes x 15 minutes of training
+plus 16 evaluations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from keras_gans.checkpoints.evaluate import reference_statistics  # noqa: E402
+from keras_gans.config import load_recipe  # noqa: E402
+from keras_gans.data import load_dataset  # noqa: E402
+from keras_gans.assembly import build_gan  # noqa: E402
+from keras_gans.metrics import evaluate_generator, get_extractor  # noqa: E402
+from keras_gans.trainer.standing_statistics import recompute_batch_norm_statistics  # noqa: E402
+
+RECIPES = ["gan", "dcgan", "wgan", "wgan_gp", "lsgan", "sngan", "r1", "r3gan"]
+
+
+class StopAtTrainingTime(keras.callbacks.Callback):
+    """Stops `fit` once the training time summed over calls reaches `budget_s`."""
+
+    def __init__(self, budget_s, spent_s):
+        super().__init__()
+        self.budget_s, self.spent_s = budget_s, spent_s
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.spent_s + time.perf_counter() - self.started >= self.budget_s:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        self.spent_s += time.perf_counter() - self.started
+
+
+def clipped_sampler(model):
+    sampler = model.sampler
+
+    def generate(z):
+        return keras.ops.clip(sampler(z, training=False), -1.0, 1.0)
+
+    return generate
+
+
+def score(model, config, real, extractor, samples, seed):
+    if model.ema_generator is not None:
+        recompute_batch_norm_statistics(model.ema_generator, model.conditioning, num_batches=16,
+                                        batch_size=config.batch_size, seed=seed)
+    report = evaluate_generator(clipped_sampler(model), real, metrics=["fid"], num_samples=samples,
+                                extractor=extractor, latent_dim=config.latent_dim, seed=seed)
+    return report["fid"]
+
+
+def train_recipe(recipe, budgets_min, samples, seed, extractor, real, dataset):
+    """[(minutes, steps, FID, floor)] at each budget for one recipe."""
+    config = load_recipe(recipe, seed=seed, dataset=dataset).validate()
+    keras.utils.set_random_seed(seed)
+    data = load_dataset(config.dataset, batch_size=config.batch_size * config.d_steps, seed=seed)
+    model = build_gan(config, data.image_shape, data.num_classes)
+    clock = StopAtTrainingTime(0.0, 0.0)
+    rows = []
+    for minutes in budgets_min:
+        clock.budget_s = minutes * 60.0
+        # Many short epochs: the callback is checked after every step and fit returns at once.
+        model.fit(data.dataset, steps_per_epoch=10**6, epochs=1, verbose=0, callbacks=[clock])
+        fid = score(model, config, real, extractor, samples, seed)
+        steps = int(keras.ops.convert_to_numpy(model.step))
+        rows.append((minutes, steps, fid["value"], fid.get("floor")))
+        print(f"{recipe:8s} {minutes:6.2f} min  {steps:6d} steps  FID {fid['value']:8.2f}  "
+              f"(floor {fid.get('floor', float('nan')):.2f})", flush=True)
+    return rows
+
+
+def write_table(results, samples, seed, extractor_name, path):
+    budgets = sorted({minutes for rows in results.values() for minutes, *_ in rows})
+    floors = [floor for rows in results.values() for *_, floor in rows if floor is not None]
+    lines = [
+        f"FID ({extractor_name} features, {samples} samples vs {samples} real test images, seed {seed}) "
+        f"after minutes of training on this machine; real-data floor {np.mean(floors):.2f}.",
+        "",
+        "| recipe | " + " | ".join(f"{m:g} min (steps)" for m in budgets) + " |",
+        "|---|" + "---|" * len(budgets),
+    ]
+    for recipe, rows in results.items():
+        cells = {minutes: f"{fid:.2f} ({steps})" for minutes, steps, fid, _ in rows}
+        lines.append(f"| `{recipe}` | " + " | ".join(cells.get(m, "") for m in budgets) + " |")
+    text = "\n".join(lines) + "\n"
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    print(text)
+
+
+def plot(results, floor, extractor_name, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for recipe, rows in results.items():
+        axes.plot([r[0] for r in rows], [r[2] for r in rows], marker="o", label=recipe)
+    if floor is not None:
+        axes.axhline(floor, color="grey", linestyle="--", label="real-data floor")
+    axes.set_xlabel("minutes of training")
+    axes.set_ylabel(f"FID ({extractor_name})")
+    axes.set_yscale("log")
+    axes.set_title("fashion_mnist: sample quality per minute of CPU training")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    figure.savefig(path, dpi=120)
+    print(f"plot: {path}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipes", default=",".join(RECIPES))
+    parser.add_argument("--minutes", default="3,15", help="training budgets, comma-separated")
+    parser.add_argument("--samples", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dataset", default="fashion_mnist")
+    parser.add_argument("--extractor", default="fashion_mnist", help="feature extractor registry name")
+    parser.add_argument("--out-dir", default="docs")
+    args = parser.parse_args(argv)
+    budgets = sorted(float(m) for m in args.minutes.split(","))
+    extractor = get_extractor(args.extractor)
+    real = reference_statistics(args.dataset, extractor, args.samples)
+    results = {recipe: train_recipe(recipe, budgets, args.samples, args.seed, extractor, real, args.dataset)
+               for recipe in args.recipes.split(",")}
+    write_table(results, args.samples, args.seed, extractor.name, os.path.join(args.out_dir, "quality.md"))
+    floors = [floor for rows in results.values() for *_, floor in rows if floor is not None]
+    plot(results, np.mean(floors) if floors else None, extractor.name,
+         os.path.join(args.out_dir, "images", "quality.png"))
+
+
+if __name__ == "__main__":
+    main()
