@@ -135,13 +135,13 @@ def loop_images_per_second(step, batches, args, batch_size) -> float:
 
 
 def _images(dataset):
-    """The pipeline's image batches, as each backend's own `fit` feeds them (tensors on
-    TensorFlow, numpy arrays on JAX)."""
+    """The pipeline's image batches as each backend's `fit` receives them: `tf.data` tensors on
+    TensorFlow; on JAX numpy arrays (a `BatchStream`, or a `tf.data` pipeline's numpy view)."""
     import keras
 
     while True:  # the pipeline repeats; restart it if one ever ends
-        stream = iter(dataset) if keras.backend.backend() == "tensorflow" else dataset.as_numpy_iterator()
-        for batch in stream:
+        as_numpy = keras.backend.backend() != "tensorflow" and hasattr(dataset, "as_numpy_iterator")
+        for batch in (dataset.as_numpy_iterator() if as_numpy else dataset):
             yield batch[0] if isinstance(batch, (tuple, list)) else batch
 
 
