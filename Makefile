@@ -75,6 +75,7 @@ test-fast: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/train_throughput.py
+	$(BIN)/python benchmarks/data_parallel.py
 	$(BIN)/python benchmarks/serving_loadtest.py
 
 clean:
