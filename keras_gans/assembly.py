@@ -36,10 +36,19 @@ def build_gan(config: GANConfig, image_shape, num_classes=None, precision=None) 
         model.compile(
             g_optimizer=make_optimizer(config, config.g_lr),
             d_optimizer=make_optimizer(config, config.d_lr),
-            jit_compile=config.jit_compile,
+            jit_compile=config.jit_compile and not _tf_replicas(),
             steps_per_execution=getattr(config, "steps_per_execution", 1),
         )
     return model
+
+
+def _tf_replicas() -> bool:
+    # XLA-compiled steps under a TF MirroredStrategy fail to reach the replicas' seed-generator
+    # state on other devices (TF 2.21: "Trying to access resource ... located in device CPU:1
+    # from device CPU:0"); a distributed TF run compiles with TF's graph compiler instead.
+    from keras_gans import backend
+
+    return backend.name == "tensorflow" and backend.replicas() > 1
 
 
 @contextlib.contextmanager
