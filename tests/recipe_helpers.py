@@ -2,7 +2,7 @@
 
 import keras_gans  # noqa: F401  (selects the TensorFlow backend before keras is imported)
 from keras_gans.config import GANConfig, load_recipe
-from keras_gans.data import load_dataset
+from keras_gans.data import fit_input, load_dataset
 from keras_gans.assembly import make_optimizer
 from keras_gans.networks import build_networks
 from keras_gans.trainer import build_trainer
@@ -23,7 +23,7 @@ def build_recipe(recipe, **overrides):
 
 
 def train(model, data, steps):
-    return model.fit(data.dataset, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False).history
+    return model.fit(fit_input(data.dataset), steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False).history
 
 
 def assert_config_round_trips(config):

@@ -36,7 +36,7 @@ def load_source(path, checkpoint="latest", direction="a_to_b"):
         "metrics": {k: meta[k] for k in ("fid", "kid") if meta.get(k) is not None},
     }
     # An EMA generator is exported with batch-norm statistics of its own forward passes.
-    generator = model.prepare_sampler(batch_size=config.batch_size)
+    generator = model.prepare_sampler()
     info = {"provenance": provenance}
     kind = config.conditioning
     if kind in ("paired", "unpaired"):

@@ -26,7 +26,7 @@ import keras  # noqa: E402
 
 from keras_gans import backend  # noqa: E402
 from keras_gans.config import load_recipe  # noqa: E402
-from keras_gans.fitting import make_optimizer  # noqa: E402
+from keras_gans.assembly import make_optimizer  # noqa: E402
 from keras_gans.networks import build_networks  # noqa: E402
 from keras_gans.trainer import build_trainer  # noqa: E402
 
