@@ -46,8 +46,13 @@ def build_toy_gan(recipe, *, latent_dim=16, units=(128, 128), lr=1e-3, steps=100
     `overrides` are applied to the recipe (e.g. `regularizers={"r1": {"gamma": 1.0}}`).
     Seeds Keras globally (`keras.utils.set_random_seed`) so the weights repeat run to run.
     """
-    config = load_recipe(recipe, **overrides).replace(
-        latent_dim=latent_dim, g_lr=lr, d_lr=lr, steps=steps, seed=seed, ema_decay=0.0)
+    config = load_recipe(recipe, **overrides)
+    # `gamma: auto` scales with image resolution, which 2-D points lack; Mescheder et al.'s 2-D
+    # mixtures use gamma = 10.
+    regularizers = {name: {**args, "gamma": 10.0} if args.get("gamma") == "auto" else args
+                    for name, args in config.regularizers.items()}
+    config = config.replace(latent_dim=latent_dim, g_lr=lr, d_lr=lr, steps=steps, seed=seed, ema_decay=0.0,
+                            regularizers=regularizers)
     keras.utils.set_random_seed(seed)
     generator = MLPGenerator(latent_dim, (2,), units=units, output_activation=None)
     # No dropout: the lab asks what the objective does, and the toy critic is small already.

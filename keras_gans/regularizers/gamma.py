@@ -30,6 +30,9 @@ def resolve_gamma(arguments, image_shape, batch_size) -> dict:
         if gamma != AUTO:
             raise ConfigError(f"gamma must be a number >= 0 or {AUTO!r} (StyleGAN2-ADA's 0.0002 * "
                               f"resolution^2 / batch); got {gamma!r}.")
+        if len(image_shape) < 2:
+            raise ConfigError(f"gamma: {AUTO} scales with image resolution; data of shape {tuple(image_shape)} "
+                              "has none. Give gamma as a number (Mescheder et al. use 10 on 2-D mixtures).")
         arguments["gamma"] = auto_gamma(max(int(image_shape[0]), int(image_shape[1])), batch_size)
     elif gamma is not None and (isinstance(gamma, bool) or not isinstance(gamma, numbers.Real)):
         raise ConfigError(f"gamma must be a number >= 0 or {AUTO!r}; got {gamma!r}.")
