@@ -4,7 +4,7 @@ Names load on first use, so `keras-gans --help` (which imports the export comman
 load TensorFlow.
 """
 
-import importlib
+from keras_gans.lazy import lazy_attributes
 
 _API = {
     "DEFAULT_SIGNATURE": "keras_gans.exporting.saved_model",
@@ -18,7 +18,4 @@ _API = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name):
-    if name in _API:
-        return getattr(importlib.import_module(_API[name]), name)
-    raise AttributeError(f"module 'keras_gans.exporting' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(__name__, _API)

@@ -6,7 +6,7 @@ The public functions are imported lazily, so that the command line can import
 `keras_gans.labs.cli` (and answer `--help`) without loading TensorFlow.
 """
 
-import importlib
+from keras_gans.lazy import lazy_attributes
 
 _EXPORTS = {
     "interpolate": "latent",
@@ -21,7 +21,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"keras_gans.labs.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'keras_gans.labs' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(__name__, {name: f"keras_gans.labs.{module}" for name, module in _EXPORTS.items()})
