@@ -237,7 +237,8 @@ def _watchers(config, source, data, run_dir, summary, start) -> list:
     # What `load_run` needs to rebuild the GAN without loading the data.
     meta = {"image_shape": list(data.image_shape), "num_classes": data.num_classes, "dataset": data.name,
             "config": config.to_dict()}
-    watchers.append(cb.CheckpointEvery(store, config.checkpoint_every, meta=meta))
+    watchers.append(cb.CheckpointEvery(store, config.checkpoint_every, meta=meta,
+                                       before_save=[watchers[0].write_through]))
     if summary is not None:
         # Description and paper are prose about the recipe, not settings to compare runs by.
         hparams = cb.flat_hparams({k: v for k, v in config.to_dict().items() if k not in ("description", "paper")})

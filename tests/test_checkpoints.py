@@ -58,6 +58,31 @@ def test_a_stopped_and_resumed_run_logs_the_same_losses(tiny, tmp_path):
     assert [c.step for c in CheckpointStore(tmp_path / "resumed").all()] == [6]
 
 
+class _LogAtEachCheckpoint(keras.callbacks.Callback):
+    """What a process killed right after each step would leave on disk: the checkpoint and the log."""
+
+    def __init__(self, run_dir):
+        super().__init__()
+        self.run_dir, self.seen = run_dir, {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        latest = CheckpointStore(self.run_dir).latest()
+        if latest is not None:
+            self.seen[latest.step] = [r["step"] for r in read_step_log(self.run_dir / "metrics.jsonl")]
+
+
+def test_a_checkpoint_is_saved_only_after_the_log_lines_it_resumes_with(tiny, tmp_path):
+    # The step log is copied off the device every log_every steps; a checkpoint between those
+    # copies writes the log first, its own step included, or a kill loses the steps in between.
+    run_dir = tmp_path / "run"
+    watcher = _LogAtEachCheckpoint(run_dir)
+    keras_gans.fit("dcgan", dataset="fashion_mnist", steps=8, run_dir=run_dir, callbacks=[watcher],
+                   **dict(tiny, **QUIET, log_every=5, checkpoint_every=3))
+    assert sorted(watcher.seen) == [3, 6]
+    for step, logged in watcher.seen.items():
+        assert logged[:step] == list(range(1, step + 1)), (step, logged)
+
+
 def test_sigkill_loses_at_most_one_checkpoint_interval(tiny, tmp_path):
     run_dir, every = tmp_path / "run", 3
     train = ["train", "dcgan", "--dataset", "fashion_mnist", "--seed", "1", "--run-dir", str(run_dir),

@@ -17,10 +17,13 @@ class CheckpointEvery(StepCallback):
         store: the run's `CheckpointStore`.
         every: generator steps between checkpoints (0: only at the end).
         meta: extra metadata for every checkpoint (image shape, classes: what `load_run` needs).
+        before_save: callables given the step just before each save (the `StepLog`'s
+            `write_through`: what a resumed run keeps of the step log must be on disk first).
     """
 
-    def __init__(self, store, every=500, meta=None):
+    def __init__(self, store, every=500, meta=None, before_save=()):
         super().__init__()
+        self.before_save = list(before_save)
         self.store = store
         self.every = int(every)
         self.meta = dict(meta or {})
@@ -46,6 +49,8 @@ class CheckpointEvery(StepCallback):
         if bad:
             latest = self.store.latest()
             raise TrainingDiverged(step, dict(list(bad.items())[:3]), latest.path if latest else None)
+        for hook in self.before_save:
+            hook(step)
         meta = dict(self.meta, data_batches=step, **({"fid": fid} if fid is not None else {}))
         self.last = self.store.save(self.model, step, **meta)
         if best:

@@ -44,6 +44,7 @@ class StepLog(StepCallback):
         self._read = self._epoch_first = self.step
         self._pending, self._extras, self._epoch_rows = {}, {}, []
         self._seen = (self.step, None)  # the last call's step and logs, for values added after it
+        self._written = self.step
 
     def on_epoch_begin(self, epoch, logs=None):
         super().on_epoch_begin(epoch, logs)
@@ -55,7 +56,7 @@ class StepLog(StepCallback):
         if crossed(previous, now, self._buffer_length()):
             self._read_rows()
             # The newest record waits: later callbacks may still add to this step's logs.
-            self._write(before=now)
+            self._write(through=now - 1)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or self._file is None:
@@ -67,6 +68,18 @@ class StepLog(StepCallback):
 
     def on_train_end(self, logs=None):
         self.close()
+
+    def write_through(self, step: int) -> None:
+        """Writes every record up to `step` now, the newest included.
+
+        A checkpoint calls this before it saves: a run killed right after resumes from that
+        checkpoint and keeps the log's lines up to its step, so they must be on disk first.
+        """
+        if self._file is None:
+            return
+        self._collect_extras(*self._seen)
+        self._read_rows()
+        self._write(through=step)
 
     def close(self):
         if self._file is None:
@@ -91,18 +104,19 @@ class StepLog(StepCallback):
 
     def _collect_extras(self, step, logs):
         # Values later callbacks put into a call's logs (the same dict) after this one ran.
-        if not logs:
+        if not logs or step <= self._written:
             return
         extras = {k: _number(v) for k, v in logs.items()
                   if k not in DEVICE_KEYS and k not in self.logged_names and isinstance(v, numbers.Real) and not isinstance(v, bool)}
         if extras:
             self._extras.setdefault(step, {}).update(extras)
 
-    def _write(self, before=None):
-        for step in sorted(s for s in self._pending if before is None or s < before):
+    def _write(self, through=None):
+        for step in sorted(s for s in self._pending if through is None or s <= through):
             record = self._pending.pop(step)
             record.update(self._extras.pop(step, {}))
             self._file.write(json.dumps(record) + "\n")
+            self._written = max(self._written, step)
         self._file.flush()
 
 
