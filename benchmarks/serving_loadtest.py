@@ -45,11 +45,11 @@ def demo_generator():
     return generator
 
 
-def measure(url, model, clients, duration, grpc_target=None):
+def measure(url, model, clients, duration, grpc_target=None, processes=1):
     from keras_gans.serving.loadtest import run_loadtest
 
     return run_loadtest(url, model, concurrency=clients, duration=duration,
-                        grpc_target=grpc_target)
+                        grpc_target=grpc_target, processes=min(processes, clients))
 
 
 def free_port() -> int:
@@ -100,6 +100,9 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per cell and round")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--client-processes", type=int, default=4,
+                        help="processes the clients are spread over (one process of 32 client "
+                             "threads waits on its own interpreter lock and reports that as latency)")
     parser.add_argument("--protocols", nargs="+", choices=["REST", "gRPC"], default=["REST", "gRPC"])
     parser.add_argument("--url", default=None, help="measure this server instead")
     parser.add_argument("--model", default="bench")
@@ -112,7 +115,8 @@ def main(argv=None) -> int:
           flush=True)
     if args.url:
         for clients in args.clients:
-            print(measure(args.url, args.model, clients, args.duration).summary(), flush=True)
+            print(measure(args.url, args.model, clients, args.duration,
+                          processes=args.client_processes).summary(), flush=True)
         return 0
 
     from keras_gans.exporting import export_generator
@@ -129,7 +133,7 @@ def main(argv=None) -> int:
                         for mode, (url, target) in (("off", off), ("on", on)):
                             grpc_target = target if protocol == "gRPC" else None
                             runs[mode].append(measure(url, args.model, clients, args.duration,
-                                                      grpc_target))
+                                                      grpc_target, args.client_processes))
                     cells[protocol, clients] = {mode: merge(r) for mode, r in runs.items()}
                     print(f"# {protocol}, {clients} clients done", flush=True)
     print("\n| protocol | clients | batching | req/s | p50 ms | p99 ms | errors | on/off req/s |")

@@ -260,6 +260,11 @@ def test_concurrent_requests_and_loadtest(served):
     capped = loadtest.run_loadtest(srv.url, "tiny", concurrency=2, duration=30.0,
                                    max_requests=5, signature=SEED_SIGNATURE)
     assert capped.requests == 5 and capped.errors == 0 and capped.seconds < 30
+    # Clients spread over processes: the budget is split and every figure is merged.
+    spread = loadtest.run_loadtest(srv.url, "tiny", concurrency=3, processes=2, duration=30.0,
+                                   max_requests=7, signature=SEED_SIGNATURE)
+    assert spread.requests == 7 and spread.errors == 0 and spread.concurrency == 3
+    assert 0 < spread.p50_ms <= spread.p99_ms <= spread.max_ms
 
 
 def test_loadtest_counts_errors(served):

@@ -3,6 +3,7 @@ malformed bodies, idle connections closed, never a traceback or a 500."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import time
@@ -94,6 +95,28 @@ def test_an_invalid_chunk_is_a_400(server):
     assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
     predictions = json.loads(reply.partition(b"\r\n\r\n")[2])["predictions"]
     np.testing.assert_allclose(predictions, generator(np.zeros((1, LATENT), np.float32)), atol=1e-5)
+
+
+def test_a_connection_stays_open_between_requests_as_tf_serving_keeps_it(server):
+    # Without keep-alive every request pays a TCP handshake and a server thread.
+    srv, generator = server
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    z = np.zeros((1, LATENT), np.float32)
+    body = json.dumps({"instances": z.tolist()})
+    sockets = []
+    for _ in range(3):
+        conn.request("POST", "/v1/models/tiny:predict", body=body, headers={"Content-Type": "application/json"})
+        reply = conn.getresponse()
+        assert reply.status == 200 and reply.getheader("Connection") is None
+        np.testing.assert_allclose(json.loads(reply.read())["predictions"], generator(z), atol=1e-5)
+        sockets.append(conn.sock)
+    assert sockets[0] is not None and all(sock is sockets[0] for sock in sockets)
+    # "Connection: close" from the client is honoured: answered, then closed by the server.
+    conn.request("GET", "/v1/models/tiny", headers={"Connection": "close"})
+    reply = conn.getresponse()
+    assert reply.status == 200 and reply.getheader("Connection") == "close"
+    assert json.loads(reply.read())["model_version_status"][0]["state"] == "AVAILABLE"
+    conn.close()
 
 
 def test_a_silent_client_neither_blocks_others_nor_keeps_its_socket(server):

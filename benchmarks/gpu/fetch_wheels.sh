@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wheels the GPU machine lacks, into .whl/ at the repository root (ignored by git), for Python 3.12:
 # Keras and the two pure-Python-or-binary needs of Keras that its image does not hold (namex,
-# optree). Everything else keras_gans imports there (numpy, scipy, yaml, werkzeug, h5py, rich,
+# optree). Everything else keras_gans imports there (numpy, scipy, yaml, h5py, rich,
 # ml-dtypes, absl, packaging, jax, torch) is already installed. Run it here, where pip can reach
 # the package registry; the device tool then carries .whl (see README.md beside this file).
 set -euo pipefail

@@ -59,75 +59,41 @@ def run_loadtest(url: str, model: str, *, concurrency: int = 8, duration: float 
                  max_requests: int | None = None, batch_size: int = 1,
                  signature: str = "serving_default", version: int | None = None,
                  label: str | None = None, timeout: float = 30.0,
-                 grpc_target: str | None = None) -> LoadTestResult:
+                 grpc_target: str | None = None, processes: int = 1) -> LoadTestResult:
     """Runs the load test and returns its figures; bounded by `duration` and `max_requests`.
 
     With `grpc_target` ("host:port") the requests go over gRPC, one channel per client; the
     latent size is still read over REST from `url`. A request counts as an error when it raises
     (HTTP or gRPC error, timeout, refused connection); errors are tallied by kind, not retried.
+    `processes` > 1 spreads the clients over that many processes: one Python process of many
+    client threads queues them on its own interpreter lock, which then shows as server latency.
     """
     if signature not in SIGNATURES:
         raise ValueError(f"signature must be one of {SIGNATURES}, got {signature!r}")
-    if concurrency < 1 or duration <= 0:
-        raise ValueError("concurrency must be >= 1 and duration > 0")
+    if concurrency < 1 or duration <= 0 or not 1 <= processes <= concurrency:
+        raise ValueError("concurrency must be >= 1, duration > 0 and 1 <= processes <= concurrency")
     client = Client(url, model, version=version, label=label, timeout=timeout)
     latent = _latent_dim(client) if signature == "serving_default" else None
+    plan = dict(url=url, model=model, batch_size=batch_size, latent=latent, version=version,
+                label=label, timeout=timeout, grpc_target=grpc_target)
+    shares = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
+    budgets = ([None] * processes if max_requests is None else
+               [max_requests // processes + (i < max_requests % processes) for i in range(processes)])
+    firsts = np.cumsum([0] + shares[:-1]).tolist()
+    if processes == 1:
+        parts = [_drive(plan, concurrency, 0, duration, max_requests, time.time())]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    lock = threading.Lock()
-    latencies: list[float] = []
-    kinds: Counter = Counter()
-    issued = 0
-    deadline = time.perf_counter() + duration
-
-    def take_ticket() -> bool:
-        nonlocal issued
-        with lock:
-            if max_requests is not None and issued >= max_requests:
-                return False
-            issued += 1
-            return True
-
-    def connect():
-        if grpc_target is None:
-            return client
-        from keras_gans.serving.grpc_client import GrpcClient
-
-        return GrpcClient(grpc_target, model, version=version, label=label, timeout=timeout)
-
-    def worker(index: int) -> None:
-        rng = np.random.default_rng(index)
-        own = connect()
-        while time.perf_counter() < deadline and take_ticket():
-            start = time.perf_counter()
-            try:
-                if latent is not None:
-                    own.predict(z=rng.standard_normal((batch_size, latent)))
-                else:
-                    own.generate_from_seed(rng.integers(0, 2**31, batch_size))
-            except ServingClientError as err:
-                with lock:
-                    kinds[f"HTTP {err.status}"] += 1
-                continue
-            except RuntimeError as err:
-                with lock:
-                    kinds[getattr(err, "code", type(err).__name__)] += 1
-                continue
-            except Exception as err:  # timeouts, refused connections, bad JSON
-                with lock:
-                    kinds[type(err).__name__] += 1
-                continue
-            with lock:
-                latencies.append(time.perf_counter() - start)
-        if own is not client:
-            own.close()
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seconds = time.perf_counter() - began
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+            list(pool.map(_ready, [plan] * processes))  # imports done before the clock starts
+            start = time.time() + 0.2
+            parts = list(pool.map(_drive, [plan] * processes, shares, firsts, [duration] * processes,
+                                  budgets, [start] * processes))
+    latencies = [x for part in parts for x in part[0]]
+    kinds = sum((Counter(part[1]) for part in parts), Counter())
+    seconds = max(part[2] for part in parts)
 
     ms = np.asarray(latencies) * 1000.0
     pct = (lambda q: float(np.percentile(ms, q))) if len(ms) else (lambda q: float("nan"))
@@ -150,11 +116,83 @@ def run_loadtest(url: str, model: str, *, concurrency: int = 8, duration: float 
     )
 
 
+def _ready(plan: dict) -> bool:
+    if plan["grpc_target"] is not None:
+        import keras_gans.serving.grpc_client  # noqa: F401  (its protos take seconds to import)
+    return True
+
+
+def _drive(plan: dict, clients: int, first: int, duration: float, max_requests, start: float):
+    """`clients` closed-loop client threads from `start` (epoch seconds) for `duration`:
+    (latencies in seconds, error counts by kind, seconds taken)."""
+    lock = threading.Lock()
+    latencies: list[float] = []
+    kinds: Counter = Counter()
+    issued = 0
+
+    def take_ticket() -> bool:
+        nonlocal issued
+        with lock:
+            if max_requests is not None and issued >= max_requests:
+                return False
+            issued += 1
+            return True
+
+    def connect():
+        if plan["grpc_target"] is None:
+            return Client(plan["url"], plan["model"], version=plan["version"], label=plan["label"],
+                          timeout=plan["timeout"])
+        from keras_gans.serving.grpc_client import GrpcClient
+
+        return GrpcClient(plan["grpc_target"], plan["model"], version=plan["version"],
+                          label=plan["label"], timeout=plan["timeout"])
+
+    def worker(index: int, own) -> None:
+        rng = np.random.default_rng(index)
+        batch, latent = plan["batch_size"], plan["latent"]
+        while time.perf_counter() < deadline and take_ticket():
+            begun = time.perf_counter()
+            try:
+                if latent is not None:
+                    own.predict(z=rng.standard_normal((batch, latent)))
+                else:
+                    own.generate_from_seed(rng.integers(0, 2**31, batch))
+            except ServingClientError as err:
+                with lock:
+                    kinds[f"HTTP {err.status}"] += 1
+                continue
+            except RuntimeError as err:
+                with lock:
+                    kinds[getattr(err, "code", type(err).__name__)] += 1
+                continue
+            except Exception as err:  # timeouts, refused connections, bad JSON
+                with lock:
+                    kinds[type(err).__name__] += 1
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - begun)
+        if hasattr(own, "close"):
+            own.close()
+
+    connections = [connect() for _ in range(clients)]
+    time.sleep(max(0.0, start - time.time()))
+    began = time.perf_counter()
+    deadline = began + duration
+    threads = [threading.Thread(target=worker, args=(first + i, own), daemon=True)
+               for i, own in enumerate(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, dict(kinds), time.perf_counter() - began
+
+
 def _loadtest(args) -> int:
     result = run_loadtest(args.url, args.model, concurrency=args.concurrency,
                           duration=args.duration, max_requests=args.max_requests,
                           batch_size=args.batch_size, signature=args.signature,
-                          version=args.version, label=args.label, grpc_target=args.grpc)
+                          version=args.version, label=args.label, grpc_target=args.grpc,
+                          processes=args.processes)
     print(json.dumps(asdict(result), indent=2) if args.json else result.summary())
     return 1 if result.errors else 0
 
@@ -168,6 +206,9 @@ def register(subparsers) -> None:
     p.add_argument("--model", required=True)
     p.add_argument("--concurrency", type=int, default=8, help="parallel clients")
     p.add_argument("--duration", type=float, default=20.0, help="seconds")
+    p.add_argument("--processes", type=int, default=1,
+                   help="client processes the clients are spread over (one Python process of "
+                        "many threads adds its own lock waits to the latencies)")
     p.add_argument("--max-requests", type=int, default=None, help="stop after this many")
     p.add_argument("--batch-size", type=int, default=1, help="images per request")
     p.add_argument("--signature", choices=SIGNATURES, default="serving_default")

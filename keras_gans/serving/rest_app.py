@@ -1,13 +1,12 @@
 """The REST side of the local server: TF Serving's URLs, JSON bodies and status codes
-(tensorflow_serving/g3doc/api_rest.md, model_servers/http_rest_api_handler.cc) as a WSGI app."""
+(tensorflow_serving/g3doc/api_rest.md, model_servers/http_rest_api_handler.cc), answered from
+a request's method, path and body (`rest_server` does the HTTP)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-
-from werkzeug.wrappers import Request, Response
 
 from keras_gans.serving import rest_json
 from keras_gans.serving.errors import ServingError, invalid
@@ -26,14 +25,16 @@ STATUS_PATH = re.compile(
 V1_PATH = re.compile(r"(?i)/v1/.*")
 
 DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024
+JSON = "application/json"
 
 
 class ServingApp:
-    """The WSGI application: routes TF Serving's REST paths to a `Predictor`.
+    """Routes TF Serving's REST paths to a `Predictor`.
 
     Args:
         predictor: version lookup, input checks, batching and metrics.
-        max_request_bytes: bodies above this get HTTP 413 and `{"error": ...}`.
+        max_request_bytes: bodies above this get HTTP 413 and `{"error": ...}` (the HTTP layer
+            enforces it while reading).
         metrics_path: where Prometheus metrics are served (None: not served).
     """
 
@@ -44,54 +45,28 @@ class ServingApp:
         self.max_request_bytes = max_request_bytes
         self.metrics_path = metrics_path
 
-    def __call__(self, environ, start_response):
-        request = Request(environ)
+    def respond(self, method: str, path: str, body: bytes) -> tuple[int, str, bytes]:
+        """(HTTP status, content type, body) for one request; `path` is percent-decoded."""
         try:
-            if self.metrics_path and request.method == "GET" and request.path == self.metrics_path:
-                response = Response(self.predictor.metrics.prometheus_text(), 200,
-                                    mimetype="text/plain")
-            else:
-                body = self._dispatch(request)
-                response = Response(json.dumps(body), 200, mimetype="application/json")
+            if self.metrics_path and method == "GET" and path == self.metrics_path:
+                return 200, "text/plain", self.predictor.metrics.prometheus_text().encode()
+            answer = self._dispatch(method, path, body)  # a dict, or a predict response's JSON text
+            return 200, JSON, (answer if isinstance(answer, str) else json.dumps(answer)).encode()
         except ServingError as err:
-            response = self._error(err.message, err.http_status)
+            return self.error_body(err)
         except Exception as err:  # a bug here must not take the server down
-            log.exception("unhandled error for %s %s", request.method, request.path)
-            response = self._error(f"{type(err).__name__}: {err}", 500)
-        return response(environ, start_response)
+            log.exception("unhandled error for %s %s", method, path)
+            return self.error_body(ServingError("INTERNAL", f"{type(err).__name__}: {err}", http_status=500))
 
     @staticmethod
-    def _error(message: str, status: int) -> Response:
-        return Response(json.dumps({"error": message}), status, mimetype="application/json")
+    def error_body(err: ServingError) -> tuple[int, str, bytes]:
+        return err.http_status, JSON, json.dumps({"error": err.message}).encode()
 
-    def _read_body(self, request: Request) -> bytes:
-        length = request.content_length
-        if length is not None and length > self.max_request_bytes:
-            raise self._too_large(length)
-        try:
-            data = request.stream.read(self.max_request_bytes + 1)
-        except (OSError, ValueError) as err:  # a broken chunked encoding, a cut-off body
-            raise invalid(f"Malformed request body: {err}") from None
-        if len(data) > self.max_request_bytes:
-            raise self._too_large(None)
-        return data
-
-    def _too_large(self, length: int | None) -> ServingError:
-        size = f"{length} bytes" if length is not None else "more bytes"
-        return ServingError(
-            "RESOURCE_EXHAUSTED",
-            f"Request body too large: {size} vs. the limit of {self.max_request_bytes} bytes "
-            "(--max-request-bytes)",
-            http_status=413,
-        )
-
-    def _dispatch(self, request: Request):
-        path, method = request.path, request.method
+    def _dispatch(self, method: str, path: str, body: bytes):
         if method == "POST":
             match = PREDICT_PATH.fullmatch(path)
             if match:
                 name, version, label, verb = match.groups()
-                body = self._read_body(request)
                 return self._predict(name, _version(version), label, verb.lower(), body)
         elif method == "GET":
             match = STATUS_PATH.fullmatch(path)

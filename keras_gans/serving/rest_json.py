@@ -207,6 +207,58 @@ def _parse_columns(value, input_dtypes: dict[str, int]) -> dict:
     return out
 
 
+def decimal_texts(array: np.ndarray) -> list[str]:
+    """Each float of `array` (flattened) as TF Serving writes it (json_tensor.cc, WriteDecimal).
+
+    Six significant digits where they read back as the same float32/float64, else all the digits
+    that type needs (9 / 17); ".0" after whole numbers; NaN, Infinity, -Infinity. So 0.2f is
+    written 0.2, not 0.20000000298023224 as a float64 print of it would be. Which values six
+    digits represent is found numerically first (printing each value twice would cost as much
+    as the model), so in a rare rounding tie a value gets all its digits here where TF Serving
+    writes six: the same number either way.
+    """
+    kind = np.float64 if array.dtype == np.float64 else np.float32
+    flat = np.ascontiguousarray(array, dtype=kind).reshape(-1)
+    wide = flat.astype(np.float64)
+    # Candidates for six digits, each then checked on its printed text.
+    with np.errstate(all="ignore"):
+        shift = 5 - np.floor(np.log10(np.abs(wide)))
+        power = 10.0 ** np.abs(shift)  # exact up to 1e22, where a reciprocal would not be
+        rounded = np.where(shift >= 0, np.round(wide * power) / power, np.round(wide / power) * power)
+        six_digits = rounded.astype(kind) == flat
+    full = "%.17g" if kind is np.float64 else "%.9g"
+    texts = [full % value for value in wide.tolist()]
+    for i in np.flatnonzero(six_digits | (flat == 0) | ~np.isfinite(flat)).tolist():
+        text = "%g" % wide[i]
+        texts[i] = text if np.isfinite(flat[i]) and kind(float(text)) == flat[i] else full % wide[i]
+    return [text if "." in text or "e" in text else _NON_FINITE.get(text, text + ".0") for text in texts]
+
+
+_NON_FINITE = {"nan": "NaN", "-nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _nest(texts: list[str], dims) -> list[str]:
+    """Groups flat JSON texts into nested arrays over `dims`, innermost last."""
+    for size in reversed(dims):
+        texts = ["[" + ",".join(texts[i:i + size]) + "]" for i in range(0, len(texts), size)] if size else \
+            ["[]"] * (len(texts) if texts else 1)
+    return texts
+
+
+def tensor_json(array: np.ndarray, as_bytes: bool, rows: bool = False):
+    """The JSON text of a tensor, or with `rows` a list of the texts of its items (batch first)."""
+    if array.size == 0 or array.dtype.kind not in "fbiuOS":
+        return json.dumps(array.tolist()) if not rows else [json.dumps(item) for item in array.tolist()]
+    if array.dtype.kind == "f":
+        texts = decimal_texts(array)
+    else:
+        texts = [json.dumps(v) for v in np.asarray(_jsonable(array, as_bytes), dtype=object).reshape(-1).tolist()]
+    if array.ndim == 0:
+        return texts if rows else texts[0]
+    nested = _nest(texts, array.shape[1:])
+    return nested if rows else _nest(nested, array.shape[:1])[0]
+
+
 def _jsonable(array: np.ndarray, as_bytes: bool):
     if array.dtype == object or array.dtype.kind == "S":
         flat = [
@@ -218,17 +270,22 @@ def _jsonable(array: np.ndarray, as_bytes: bool):
     return array.tolist()
 
 
-def make_response(outputs: dict[str, np.ndarray], fmt: str) -> dict:
-    """`{"predictions": ...}` for row requests, `{"outputs": ...}` for columnar ones; a single
-    output is written without its name, several as objects (api_rest.md, "Response format")."""
+def make_response(outputs: dict[str, np.ndarray], fmt: str) -> str:
+    """The JSON text of `{"predictions": ...}` for row requests, `{"outputs": ...}` for columnar
+    ones; a single output is written without its name, several as objects (api_rest.md,
+    "Response format"), numbers as TF Serving writes them (`decimal_texts`)."""
     names = sorted(outputs)
-    values = {n: _jsonable(outputs[n], n.endswith("_bytes")) for n in names}
+    as_bytes = {n: n.endswith("_bytes") for n in names}
     if fmt == "columnar":
-        return {"outputs": values[names[0]] if len(names) == 1 else values}
-    sizes = {len(values[n]) if isinstance(values[n], list) else None for n in names}
-    if None in sizes or len(sizes) != 1:
+        texts = {n: tensor_json(outputs[n], as_bytes[n]) for n in names}
+        if len(names) == 1:
+            return '{"outputs": ' + texts[names[0]] + "}"
+        return '{"outputs": {' + ", ".join(f"{json.dumps(n)}: {texts[n]}" for n in names) + "}}"
+    if any(outputs[n].ndim == 0 for n in names) or len({len(outputs[n]) for n in names}) != 1:
         raise invalid("Tensor outputs have inconsistent batch sizes for the row format")
+    items = {n: tensor_json(outputs[n], as_bytes[n], rows=True) for n in names}
     if len(names) == 1:
-        return {"predictions": values[names[0]]}
-    (batch,) = sizes
-    return {"predictions": [{n: values[n][i] for n in names} for i in range(batch)]}
+        return '{"predictions": [' + ", ".join(items[names[0]]) + "]}"
+    batch = len(outputs[names[0]])
+    rows = ("{" + ", ".join(f"{json.dumps(n)}: {items[n][i]}" for n in names) + "}" for i in range(batch))
+    return '{"predictions": [' + ", ".join(rows) + "]}"

@@ -12,14 +12,12 @@ test and curl commands work unchanged against either. The flags keep TF Serving'
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 from pathlib import Path
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from keras_gans.errors import ConfigError
 from keras_gans.serving.rest_app import DEFAULT_MAX_REQUEST_BYTES, ServingApp
+from keras_gans.serving.rest_server import RestServer
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +28,8 @@ DEFAULT_IDLE_TIMEOUT = 30.0
 DEFAULT_GRPC_PORT = 8500
 
 
-def _probe_port(host: str, port: int) -> None:
-    """Raises OSError when (host, port) cannot be bound the way socketserver binds it."""
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access-log line per request: under load the logging costs more than the model."""
-
-    def log_request(self, code="-", size="-"):
-        pass
-
-
 class LocalServer:
-    """REST (threaded werkzeug) and gRPC servers around one `Predictor`, startable in the
+    """REST (keep-alive HTTP/1.1, a thread per connection) and gRPC servers around one `Predictor`, startable in the
     background.
 
     Args:
@@ -67,7 +50,7 @@ class LocalServer:
         max_request_bytes: larger bodies get HTTP 413.
         max_batch_size: without batching, a local limit on examples per request (None: none).
         idle_timeout: seconds before a silent connection is closed.
-        access_log: log one line per request (werkzeug's format).
+        access_log: log one line per request.
 
     Example:
         with LocalServer("export", port=0, grpc_port=0) as server:
@@ -113,15 +96,11 @@ class LocalServer:
         self.app = ServingApp(self.predictor, max_request_bytes=max_request_bytes,
                               metrics_path=metrics_path)
         self.host = host
-        base_handler = WSGIRequestHandler if access_log else _QuietHandler
-        # StreamRequestHandler applies `timeout` to every accepted socket.
-        handler = type("ServingRequestHandler", (base_handler,), {"timeout": idle_timeout})
-        try:  # werkzeug answers a taken port with sys.exit(1); find out first
-            _probe_port(host, port)
+        try:
+            self._server = RestServer(host, port, self.app, idle_timeout=idle_timeout, access_log=access_log)
         except OSError as err:
             raise ConfigError(f"Cannot serve REST on {host}:{port}: {err.strerror or err}. "
                               "Pick another --port (0 picks a free one).") from None
-        self._server = make_server(host, port, self.app, threaded=True, request_handler=handler)
         self.port = self._server.server_port
         self._grpc = None
         self.grpc_port = None
