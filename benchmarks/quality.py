@@ -21,6 +21,7 @@ plus 16 evaluations.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -34,8 +35,8 @@ from keras_gans.checkpoints.evaluate import reference_statistics  # noqa: E402
 from keras_gans.config import load_recipe  # noqa: E402
 from keras_gans.data import load_dataset  # noqa: E402
 from keras_gans.assembly import build_gan  # noqa: E402
+from keras_gans.data.streams import fit_input  # noqa: E402
 from keras_gans.metrics import evaluate_generator, get_extractor  # noqa: E402
-from keras_gans.trainer.standing_statistics import recompute_batch_norm_statistics  # noqa: E402
 
 RECIPES = ["gan", "dcgan", "wgan", "wgan_gp", "lsgan", "sngan", "r1", "r3gan"]
 
@@ -59,7 +60,7 @@ class StopAtTrainingTime(keras.callbacks.Callback):
 
 
 def clipped_sampler(model):
-    sampler = model.sampler
+    sampler = model.prepare_sampler(seed=0)  # an EMA generator gets batch-norm statistics of its own
 
     def generate(z):
         return keras.ops.clip(sampler(z, training=False), -1.0, 1.0)
@@ -68,15 +69,12 @@ def clipped_sampler(model):
 
 
 def score(model, config, real, extractor, samples, seed):
-    if model.ema_generator is not None:
-        recompute_batch_norm_statistics(model.ema_generator, model.conditioning, num_batches=16,
-                                        batch_size=config.batch_size, seed=seed)
     report = evaluate_generator(clipped_sampler(model), real, metrics=["fid"], num_samples=samples,
                                 extractor=extractor, latent_dim=config.latent_dim, seed=seed)
     return report["fid"]
 
 
-def train_recipe(recipe, budgets_min, samples, seed, extractor, real, dataset):
+def train_recipe(recipe, budgets_min, samples, seed, extractor, real, dataset, on_row=None):
     """[(minutes, steps, FID, floor)] at each budget for one recipe."""
     config = load_recipe(recipe, seed=seed, dataset=dataset).validate()
     keras.utils.set_random_seed(seed)
@@ -87,10 +85,13 @@ def train_recipe(recipe, budgets_min, samples, seed, extractor, real, dataset):
     for minutes in budgets_min:
         clock.budget_s = minutes * 60.0
         # Many short epochs: the callback is checked after every step and fit returns at once.
-        model.fit(data.dataset, steps_per_epoch=10**6, epochs=1, verbose=0, callbacks=[clock])
+        model.fit(fit_input(data.dataset), steps_per_epoch=10**6, epochs=1, verbose=0, callbacks=[clock],
+                  shuffle=False)
         fid = score(model, config, real, extractor, samples, seed)
         steps = int(keras.ops.convert_to_numpy(model.step))
         rows.append((minutes, steps, fid["value"], fid.get("floor")))
+        if on_row is not None:
+            on_row(rows)
         print(f"{recipe:8s} {minutes:6.2f} min  {steps:6d} steps  FID {fid['value']:8.2f}  "
               f"(floor {fid.get('floor', float('nan')):.2f})", flush=True)
     return rows
@@ -138,6 +139,27 @@ def plot(results, floor, extractor_name, path):
     print(f"plot: {path}")
 
 
+def load_results(path, key):
+    """{recipe: rows} measured before under the same settings (`key`)."""
+    if not os.path.isfile(path):
+        return {}
+    with open(path) as f:
+        stored = json.load(f)
+    return {recipe: [tuple(r) for r in rows] for recipe, rows in stored.get("runs", {}).get(key, {}).items()}
+
+
+def save_results(path, key, results):
+    stored = {}
+    if os.path.isfile(path):
+        with open(path) as f:
+            stored = json.load(f)
+    stored.setdefault("runs", {})[key] = {recipe: [list(r) for r in rows] for recipe, rows in results.items()}
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(stored, f, indent=1)
+    os.replace(path + ".tmp", path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipes", default=",".join(RECIPES))
@@ -145,14 +167,25 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dataset", default="fashion_mnist")
-    parser.add_argument("--extractor", default="fashion_mnist", help="feature extractor registry name")
+    parser.add_argument("--extractor", default="inception_2015", help="feature extractor registry name")
     parser.add_argument("--out-dir", default="docs")
     args = parser.parse_args(argv)
     budgets = sorted(float(m) for m in args.minutes.split(","))
+    key = f"{args.dataset} {args.extractor} minutes={','.join(f'{m:g}' for m in budgets)} samples={args.samples} seed={args.seed}"
+    store = os.path.join(args.out_dir, "quality.json")
+    results = load_results(store, key)
     extractor = get_extractor(args.extractor)
     real = reference_statistics(args.dataset, extractor, args.samples)
-    results = {recipe: train_recipe(recipe, budgets, args.samples, args.seed, extractor, real, args.dataset)
-               for recipe in args.recipes.split(",")}
+    for recipe in args.recipes.split(","):
+        if recipe in results and len(results[recipe]) == len(budgets):
+            print(f"{recipe}: measured before ({store}), kept", flush=True)
+            continue
+
+        def keep(rows, recipe=recipe):
+            results[recipe] = rows
+            save_results(store, key, results)
+
+        train_recipe(recipe, budgets, args.samples, args.seed, extractor, real, args.dataset, on_row=keep)
     write_table(results, args.samples, args.seed, extractor.name, os.path.join(args.out_dir, "quality.md"))
     floors = [floor for rows in results.values() for *_, floor in rows if floor is not None]
     plot(results, np.mean(floors) if floors else None, extractor.name,

@@ -58,6 +58,14 @@ def test_a_stopped_and_resumed_run_logs_the_same_losses(tiny, tmp_path):
     assert [c.step for c in CheckpointStore(tmp_path / "resumed").all()] == [6]
 
 
+def test_a_run_resumes_with_another_log_every(tiny, tmp_path):
+    settings = dict(tiny, **QUIET, seed=2, checkpoint_every=2)
+    keras_gans.fit("dcgan", dataset="fashion_mnist", steps=4, run_dir=tmp_path / "run", log_every=2, **settings)
+    resumed = keras_gans.fit(resume=tmp_path / "run", steps=7, log_every=3, verbose=0)
+    assert [r["step"] for r in resumed.step_log] == list(range(1, 8))
+    assert resumed.model.recent_steps.shape[0] == 3 and resumed.config.log_every == 3
+
+
 class _LogAtEachCheckpoint(keras.callbacks.Callback):
     """What a process killed right after each step would leave on disk: the checkpoint and the log."""
 

@@ -188,6 +188,9 @@ class CheckpointStore:
     def restore(self, model, checkpoint: Checkpoint) -> None:
         """Assigns every saved variable back; the model must be built from the same config."""
         groups = variable_groups(model)
+        # State a resumed run never reads (the step-log buffer, written out through the
+        # checkpoint's step) may change shape with its setting, e.g. another log_every.
+        transient = {id(v) for v in getattr(model, "transient_variables", ())}
         with np.load(checkpoint.path / STATE_FILE) as state:
             for group, variables in groups.items():
                 saved = checkpoint.meta["variables"][group]
@@ -199,6 +202,8 @@ class CheckpointStore:
                 for i, variable in enumerate(variables):
                     value = state[_key(group, i)]
                     if tuple(value.shape) != tuple(variable.shape):
+                        if id(variable) in transient:
+                            continue
                         raise ConfigError(
                             f"{checkpoint.path}: {group} variable {saved[i]} has shape {value.shape}, "
                             f"the model's {variable.path} has {tuple(variable.shape)}; the config differs."

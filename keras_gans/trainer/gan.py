@@ -159,6 +159,11 @@ class GAN(keras.Model):
         return self.sampler
 
     @property
+    def transient_variables(self):
+        """Variables a resumed run need not restore: the step-log buffer (see `StepLog`)."""
+        return [self.recent_steps]
+
+    @property
     def metrics(self):
         # Each step reports its own values (see `recent_steps`); no running means to keep.
         return []
