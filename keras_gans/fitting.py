@@ -209,6 +209,9 @@ def fit(
             )
         finished = True
     except (KeyboardInterrupt, OSError) as error:
+        backend.sync_model_state(model)  # JAX's fit holds the state until an epoch ends
+        if isinstance(error, KeyboardInterrupt):
+            _checkpoint_now(model, watchers)
         raise _stopped(error, int(model.step.numpy()), CheckpointStore(run_dir)) from None
     finally:
         # The StepLog: Keras skips on_train_end when a callback raises. After a failure, a log
@@ -260,6 +263,18 @@ def describe_devices() -> str:
     accelerated = [d for d in devices if not d.lower().startswith("cpu")]
     shown = ", ".join(accelerated) if accelerated else f"{', '.join(devices)} only, no GPU found"
     return f"{shown} ({keras.backend.backend()})"
+
+
+def _checkpoint_now(model, watchers) -> None:
+    """On Ctrl-C: a checkpoint of the last finished step, so stopping by hand loses nothing."""
+    checkpoints = next(w for w in watchers if isinstance(w, cb.CheckpointEvery))
+    step = int(model.step.numpy())
+    if step == 0 or (checkpoints.last is not None and checkpoints.last.step == step):
+        return
+    watchers[0].catch_up()  # the StepLog: a Ctrl-C lands between a step and its callbacks
+    # A diverged model keeps the last good checkpoint, which the message then names.
+    with contextlib.suppress(cb.TrainingDiverged, OSError):
+        checkpoints.save(step)
 
 
 def _stopped(error, step: int, store: CheckpointStore) -> BaseException:

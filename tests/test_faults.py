@@ -229,17 +229,20 @@ def test_resume_with_nothing_to_train_says_so_and_keeps_the_config(tiny, tmp_pat
     assert (run_dir / "metrics.jsonl").read_bytes() == log_before
 
 
-# 13. Ctrl-C: exit 130, naming the last checkpoint and the command that resumes from it.
-def test_ctrl_c_names_the_last_checkpoint_and_how_to_resume(tiny, tmp_path):
-    run_dir, every = tmp_path / "run", 3
+# 13. Ctrl-C: exit 130, a checkpoint of the last finished step (on either backend: JAX's fit
+# holds the state until an epoch ends), naming it and the command that resumes from it.
+@pytest.mark.parametrize("backend_name", ["tensorflow", "jax"])
+def test_ctrl_c_checkpoints_the_last_step_and_says_how_to_resume(backend_name, tiny, tmp_path):
+    run_dir, every = tmp_path / "run", 1000
     command = [sys.executable, "-m", "keras_gans.cli", "train", "dcgan", "--dataset", "fashion_mnist",
                "--steps", "5000", "--run-dir", str(run_dir), "--seed", "1",
-               *flags(dict(tiny, checkpoint_every=every, tensorboard="false", sample_every=0))]
+               *flags(dict(tiny, checkpoint_every=every, log_every=5, tensorboard="false", sample_every=0))]
+    env = dict(SUBPROCESS_ENV, KERAS_BACKEND=backend_name)
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=SUBPROCESS_ENV)
+                               env=env)
     try:
         deadline = time.time() + 300
-        while len(read_step_log(run_dir / "metrics.jsonl")) < 2 * every + 1:
+        while len(read_step_log(run_dir / "metrics.jsonl")) < 7:  # mid-way between log intervals
             assert process.poll() is None and time.time() < deadline, process.communicate()[1][-3000:]
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
@@ -249,11 +252,18 @@ def test_ctrl_c_names_the_last_checkpoint_and_how_to_resume(tiny, tmp_path):
     assert process.returncode == 130, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
     latest = CheckpointStore(run_dir).latest()
-    assert latest.step >= 2 * every
+    logged = [r["step"] for r in read_step_log(run_dir / "metrics.jsonl")]
+    assert 10 <= latest.step < every and logged == list(range(1, latest.step + 1)), (latest.step, logged)
     line = err.strip().splitlines()[-1]
-    assert line.startswith("keras-gans train: interrupted. Training was interrupted at step "), line
+    assert line.startswith(f"keras-gans train: interrupted. Training was interrupted at step {latest.step}. "), line
     assert f"The last good checkpoint is {latest.path} (step {latest.step})" in line
     assert f"continue from it with `keras-gans train --resume {run_dir}`" in line
+    finish = latest.step + 2
+    resumed = subprocess.run([sys.executable, "-m", "keras_gans.cli", "train", "--resume", str(run_dir),
+                              "--steps", str(finish)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert [r["step"] for r in read_step_log(run_dir / "metrics.jsonl")] == list(range(1, finish + 1))
 
 
 # Also: `keras-gans sample` draws what the run's sample grids draw.

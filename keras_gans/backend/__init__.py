@@ -17,6 +17,7 @@ span every device).
     per_example(draw, shape, seed)  -> a random draw per example, the same on 1 or N replicas
     data_parallel()                 -> context: train on every visible device
     replicas(), is_chief()          -> how many replicas share the batch; whether this process writes
+    sync_model_state(model)            the variables as of the last step, after a fit stopped mid-epoch
 """
 
 import keras
@@ -43,6 +44,7 @@ mean_over_replicas = _impl.mean_over_replicas
 data_parallel = _impl.data_parallel
 replicas = _impl.replicas
 is_chief = _impl.is_chief
+sync_model_state = _impl.sync_model_state
 name = _BACKEND
 
 

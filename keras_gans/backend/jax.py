@@ -169,3 +169,9 @@ def data_parallel():
 
 def is_chief() -> bool:
     return jax.process_index() == 0
+
+
+def sync_model_state(model) -> None:
+    """Writes the state Keras's JAX `fit` holds back into the model's variables (it does so only
+    at epoch ends); after a `fit` that stopped mid-epoch they are stale, or purged."""
+    model.jax_state_sync()

@@ -123,3 +123,7 @@ def is_chief() -> bool:
     if resolver is None or not getattr(resolver, "task_type", None):
         return True
     return resolver.task_type == "chief" or (resolver.task_type == "worker" and resolver.task_id == 0)
+
+
+def sync_model_state(model) -> None:
+    """Nothing to do: TensorFlow's `fit` updates the variables in place."""

@@ -7,6 +7,8 @@ import math
 import numbers
 from pathlib import Path
 
+import keras
+
 from keras_gans.callbacks.steps import DEVICE_KEYS, StepCallback, crossed, means
 
 
@@ -68,6 +70,21 @@ class StepLog(StepCallback):
 
     def on_train_end(self, logs=None):
         self.close()
+
+    def catch_up(self) -> None:
+        """Reads the steps the model made after the last callback saw one, from its buffer.
+
+        A Ctrl-C usually lands just after a train step returns and before Keras calls the
+        callbacks for it; the checkpoint saved then holds that step, so the log must too.
+        """
+        model = self._model
+        done = int(keras.ops.convert_to_numpy(model.step))
+        if self._file is None or done <= self.step:
+            return
+        self._collect_extras(*self._seen)
+        self.last_logs = {"recent_steps": model.recent_steps.value}
+        self.step = done
+        self._read_rows()
 
     def write_through(self, step: int) -> None:
         """Writes every record up to `step` now, the newest included.
