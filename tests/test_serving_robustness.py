@@ -111,6 +111,12 @@ def test_a_connection_stays_open_between_requests_as_tf_serving_keeps_it(server)
         np.testing.assert_allclose(json.loads(reply.read())["predictions"], generator(z), atol=1e-5)
         sockets.append(conn.sock)
     assert sockets[0] is not None and all(sock is sockets[0] for sock in sockets)
+    # A body on a GET is read too, so it is not taken for the connection's next request.
+    conn.request("GET", "/v1/models/tiny", body=b'{"x": 1}')
+    assert conn.getresponse().read() and conn.sock is sockets[0]
+    conn.request("POST", "/v1/models/tiny:predict", body=body)
+    reply = conn.getresponse()
+    assert reply.status == 200 and json.loads(reply.read())["predictions"]
     # "Connection: close" from the client is honoured: answered, then closed by the server.
     conn.request("GET", "/v1/models/tiny", headers={"Connection": "close"})
     reply = conn.getresponse()

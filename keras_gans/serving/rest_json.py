@@ -238,16 +238,15 @@ _NON_FINITE = {"nan": "NaN", "-nan": "NaN", "inf": "Infinity", "-inf": "-Infinit
 
 
 def _nest(texts: list[str], dims) -> list[str]:
-    """Groups flat JSON texts into nested arrays over `dims`, innermost last."""
+    """Groups flat JSON texts into nested arrays over `dims` (none 0), innermost last."""
     for size in reversed(dims):
-        texts = ["[" + ",".join(texts[i:i + size]) + "]" for i in range(0, len(texts), size)] if size else \
-            ["[]"] * (len(texts) if texts else 1)
+        texts = ["[" + ",".join(texts[i:i + size]) + "]" for i in range(0, len(texts), size)]
     return texts
 
 
 def tensor_json(array: np.ndarray, as_bytes: bool, rows: bool = False):
     """The JSON text of a tensor, or with `rows` a list of the texts of its items (batch first)."""
-    if array.size == 0 or array.dtype.kind not in "fbiuOS":
+    if array.size == 0 or array.dtype.kind not in "fbiuOS":  # empty dims, unicode: as they are
         return json.dumps(array.tolist()) if not rows else [json.dumps(item) for item in array.tolist()]
     if array.dtype.kind == "f":
         texts = decimal_texts(array)

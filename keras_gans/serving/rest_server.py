@@ -43,7 +43,9 @@ class RestHandler(BaseHTTPRequestHandler):
     def _serve(self):
         app = self.server.app
         try:
-            body = self._read_body(app.max_request_bytes) if self.command != "GET" else b""
+            # Read whatever body came, whatever the method: left unread, it would be parsed as
+            # the connection's next request.
+            body = self._read_body(app.max_request_bytes)
             status, content_type, payload = app.respond(self.command, urllib.parse.unquote(self.path.split("?", 1)[0]), body)
         except _BodyError as err:
             self.close_connection = True  # what is left of the body would be read as a request
