@@ -21,6 +21,7 @@ plus 16 evaluations.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -140,21 +141,44 @@ def plot(results, floor, extractor_name, path):
     print(f"plot: {path}")
 
 
-def load_results(path, key):
-    """{recipe: rows} measured before under the same settings (`key`)."""
+def recipe_settings(recipe, dataset):
+    """A fingerprint of the recipe's defaults: a result measured under other defaults is stale."""
+    config = load_recipe(recipe, seed=0, dataset=dataset).to_dict()
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def _read(path):
     if not os.path.isfile(path):
         return {}
     with open(path) as f:
-        stored = json.load(f)
-    return {recipe: [tuple(r) for r in rows] for recipe, rows in stored.get("runs", {}).get(key, {}).items()}
+        return json.load(f)
 
 
-def save_results(path, key, results):
-    stored = {}
-    if os.path.isfile(path):
-        with open(path) as f:
-            stored = json.load(f)
-    stored.setdefault("runs", {})[key] = {recipe: [list(r) for r in rows] for recipe, rows in results.items()}
+def load_results(path, key, settings):
+    """{recipe: rows} measured before under the same benchmark settings (`key`) and the same recipe
+    defaults (`settings`: {recipe: fingerprint}); results of since-changed defaults are left out."""
+    stored = _read(path).get("runs", {}).get(key, {})
+    results = {}
+    for recipe, entry in stored.items():
+        if recipe not in settings:
+            continue
+        if entry.get("settings") == settings[recipe]:
+            results[recipe] = [tuple(r) for r in entry["rows"]]
+        else:
+            print(f"{recipe}: its defaults changed since it was measured ({entry.get('settings')} -> "
+                  f"{settings[recipe]}); measuring it again", flush=True)
+    return results
+
+
+def save_results(path, key, results, settings):
+    """Writes `results` under `key`; an entry of other recipe defaults moves to "superseded"."""
+    stored = _read(path)
+    runs = stored.setdefault("runs", {}).setdefault(key, {})
+    for recipe, rows in results.items():
+        previous = runs.get(recipe)
+        if previous is not None and previous.get("settings") != settings[recipe]:
+            stored.setdefault("superseded", []).append({"key": key, "recipe": recipe, **previous})
+        runs[recipe] = {"settings": settings[recipe], "rows": [list(r) for r in rows]}
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path + ".tmp", "w") as f:
         json.dump(stored, f, indent=1)
@@ -174,17 +198,19 @@ def main(argv=None):
     budgets = sorted(float(m) for m in args.minutes.split(","))
     key = f"{args.dataset} {args.extractor} minutes={','.join(f'{m:g}' for m in budgets)} samples={args.samples} seed={args.seed}"
     store = os.path.join(args.out_dir, "quality.json")
-    results = load_results(store, key)
+    recipes = args.recipes.split(",")
+    settings = {recipe: recipe_settings(recipe, args.dataset) for recipe in dict.fromkeys(RECIPES + recipes)}
+    results = load_results(store, key, settings)
     extractor = get_extractor(args.extractor)
     real = reference_statistics(args.dataset, extractor, args.samples)
-    for recipe in args.recipes.split(","):
+    for recipe in recipes:
         if recipe in results and len(results[recipe]) == len(budgets):
             print(f"{recipe}: measured before ({store}), kept", flush=True)
             continue
 
         def keep(rows, recipe=recipe):
             results[recipe] = rows
-            save_results(store, key, results)
+            save_results(store, key, results, settings)
 
         train_recipe(recipe, budgets, args.samples, args.seed, extractor, real, args.dataset, on_row=keep)
     write_table(results, args.samples, args.seed, extractor.name, os.path.join(args.out_dir, "quality.md"))

@@ -113,9 +113,16 @@ class GANConfig:
         return [f.name for f in dataclasses.fields(cls)]
 
     def replace(self, **overrides) -> "GANConfig":
-        """A copy with `overrides` applied; keys may be dotted (`regularizers.r1.weight`)."""
+        """A copy with `overrides` applied; keys may be dotted (`regularizers.r1.weight`).
+
+        The EMA's two forms are one setting: overriding a recipe's `ema_kimg` with `ema_decay` (or
+        the other way round) replaces its other form rather than asking for both to be cleared."""
         data = dataclasses.asdict(self)
         for key, value in overrides.items():
+            if value not in (None, 0, 0.0):
+                for other, off in _EMA_FORMS.get(key, {}).items():
+                    if other not in overrides:
+                        data[other] = off
             _set_path(data, key, value)
         return GANConfig.from_dict(data)
 
@@ -326,6 +333,10 @@ def parse_assignments(assignments) -> dict:
             raise ConfigError(f"--set expects key=value, e.g. --set batch_size=128; got {item!r}.")
         overrides[key.strip()] = yaml.safe_load(value) if value.strip() else None
     return overrides
+
+
+# What switching the EMA to one form sets the other form's fields to.
+_EMA_FORMS = {"ema_decay": {"ema_kimg": None, "ema_rampup": None}, "ema_kimg": {"ema_decay": 0.0}}
 
 
 def _set_path(data, key, value):

@@ -25,8 +25,21 @@ def test_recipes_state_the_papers_defaults():
     assert wgan.optimizer == "rmsprop" and wgan.d_lr == 5e-5
     assert wgan.regularizers == {"weight_clipping": {"clip_value": 0.01}}
     dcgan = load_recipe("dcgan")
-    assert (dcgan.g_lr, dcgan.beta_1, dcgan.batch_size) == (2e-4, 0.5, 128)
+    # Tuned for samples per minute (issue 12): batch 32 and an EMA generator, the paper's Adam.
+    assert (dcgan.g_lr, dcgan.beta_1, dcgan.batch_size) == (2e-4, 0.5, 32)
+    assert (dcgan.ema_kimg, dcgan.ema_rampup, dcgan.ema_decay) == (30.0, 0.05, 0.0)
     assert load_recipe("sngan").spectral_norm and load_recipe("sngan").objective == "hinge"
+
+
+def test_an_ema_override_replaces_the_recipes_other_ema_form():
+    # dcgan sets a half-life (ema_kimg, with a ramp-up), r1 a raw decay: either form given replaces the other.
+    as_decay = load_recipe("dcgan", ema_decay=0.99).validate()
+    assert (as_decay.ema_decay, as_decay.ema_kimg, as_decay.ema_rampup) == (0.99, None, None)
+    as_half_life = load_recipe("r1", ema_kimg=5.0).validate()
+    assert (as_half_life.ema_decay, as_half_life.ema_kimg) == (0.0, 5.0)
+    assert load_recipe("dcgan", ema_decay=0.0).ema_kimg == 30.0  # switching a form off leaves the other
+    with pytest.raises(ConfigError, match="Set either ema_decay"):
+        load_recipe("dcgan", ema_decay=0.99, ema_kimg=5.0).validate()
 
 
 def test_unknown_recipe_names_choices_and_closest_match():
