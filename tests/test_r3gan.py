@@ -125,5 +125,6 @@ def test_auto_gamma_is_stylegan2_adas_heuristic():
     ({"regularizers": {"r1": {"gamma": "large"}}, "discriminator_norm": "none"}, "'auto'"),
 ])
 def test_bad_settings_are_clear_errors(overrides, message):
+    # lsgan keeps no EMA generator (dcgan's own ema_kimg would make a lone ema_rampup valid).
     with pytest.raises(ConfigError, match=message):
-        load_recipe("dcgan", **overrides).validate()
+        load_recipe("lsgan", **overrides).validate()
