@@ -116,10 +116,15 @@ class GANConfig:
         """A copy with `overrides` applied; keys may be dotted (`regularizers.r1.weight`).
 
         The EMA's two forms are one setting: overriding a recipe's `ema_kimg` with `ema_decay` (or
-        the other way round) replaces its other form rather than asking for both to be cleared."""
+        the other way round) replaces its other form rather than asking for both to be cleared, and
+        `ema_kimg` 0 switches the half-life off (with its ramp-up) as `ema_decay` 0 does."""
         data = dataclasses.asdict(self)
         for key, value in overrides.items():
-            if value not in (None, 0, 0.0):
+            if key == "ema_kimg" and value in (None, 0, 0.0):
+                value = None
+                if "ema_rampup" not in overrides:
+                    data["ema_rampup"] = None
+            elif value not in (None, 0, 0.0):
                 for other, off in _EMA_FORMS.get(key, {}).items():
                     if other not in overrides:
                         data[other] = off
@@ -217,7 +222,9 @@ def _validate_quality(config: GANConfig) -> None:
                           "(conditioning=paired or unpaired) show D source and target together. Use augment=none.")
     if config.ema_kimg is not None:
         if not config.ema_kimg > 0:
-            raise ConfigError(f"ema_kimg is a half-life in thousands of images (> 0); got {config.ema_kimg}.")
+            raise ConfigError(f"ema_kimg is a half-life in thousands of images (> 0; StyleGAN2-ADA uses 10); got "
+                              f"{config.ema_kimg}. To train without it, leave it out of the recipe or override "
+                              f"it with 0 (--set ema_kimg=0).")
         if config.ema_decay:
             raise ConfigError(f"Set either ema_decay ({config.ema_decay}) or ema_kimg ({config.ema_kimg}), not both: "
                               "both say how fast the EMA generator forgets.")

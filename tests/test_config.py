@@ -38,6 +38,8 @@ def test_an_ema_override_replaces_the_recipes_other_ema_form():
     as_half_life = load_recipe("r1", ema_kimg=5.0).validate()
     assert (as_half_life.ema_decay, as_half_life.ema_kimg) == (0.0, 5.0)
     assert load_recipe("dcgan", ema_decay=0.0).ema_kimg == 30.0  # switching a form off leaves the other
+    no_ema = load_recipe("dcgan", ema_kimg=0).validate()  # the half-life goes off with its ramp-up
+    assert (no_ema.ema_decay, no_ema.ema_kimg, no_ema.ema_rampup) == (0.0, None, None)
     with pytest.raises(ConfigError, match="Set either ema_decay"):
         load_recipe("dcgan", ema_decay=0.99, ema_kimg=5.0).validate()
 
