@@ -120,7 +120,7 @@ def test_auto_gamma_is_stylegan2_adas_heuristic():
     ({"augment": "ada", "augment_options": {"targt": 0.6}}, "Did you mean 'target'"),
     ({"ema_kimg": 10.0, "ema_decay": 0.999}, "not both"),
     ({"ema_rampup": 0.05}, "needs ema_kimg"),
-    ({"ema_kimg": 0}, "half-life"),
+    ({"ema_kimg": -10.0}, "half-life"),  # 0 is allowed: it switches the half-life off
     ({"networks": "r3gan", "feature_matching": 1.0}, "logits only"),
     ({"regularizers": {"r1": {"gamma": "large"}}, "discriminator_norm": "none"}, "'auto'"),
 ])
