@@ -120,14 +120,12 @@ class GANConfig:
         `ema_kimg` 0 switches the half-life off (with its ramp-up) as `ema_decay` 0 does."""
         data = dataclasses.asdict(self)
         for key, value in overrides.items():
-            if key == "ema_kimg" and value in (None, 0, 0.0):
-                value = None
-                if "ema_rampup" not in overrides:
-                    data["ema_rampup"] = None
-            elif value not in (None, 0, 0.0):
-                for other, off in _EMA_FORMS.get(key, {}).items():
-                    if other not in overrides:
-                        data[other] = off
+            switched_off = value in (None, 0, 0.0)
+            if key == "ema_kimg" and switched_off:
+                value = None  # a half-life of 0 is no half-life, not a refused setting
+            for other, cleared in _EMA_FORMS.get(key, ({}, {}))[switched_off].items():
+                if other not in overrides:
+                    data[other] = cleared
             _set_path(data, key, value)
         return GANConfig.from_dict(data)
 
@@ -342,8 +340,12 @@ def parse_assignments(assignments) -> dict:
     return overrides
 
 
-# What switching the EMA to one form sets the other form's fields to.
-_EMA_FORMS = {"ema_decay": {"ema_kimg": None, "ema_rampup": None}, "ema_kimg": {"ema_decay": 0.0}}
+# What an EMA override does to the recipe's other EMA fields: (when it is given a value, when it is
+# switched off). A value replaces the other form; the half-life switched off takes its ramp-up along.
+_EMA_FORMS = {
+    "ema_decay": ({"ema_kimg": None, "ema_rampup": None}, {}),
+    "ema_kimg": ({"ema_decay": 0.0}, {"ema_rampup": None}),
+}
 
 
 def _set_path(data, key, value):
