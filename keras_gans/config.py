@@ -120,7 +120,8 @@ class GANConfig:
         `ema_kimg` 0 switches the half-life off (with its ramp-up) as `ema_decay` 0 does."""
         data = dataclasses.asdict(self)
         for key, value in overrides.items():
-            switched_off = value in (None, 0, 0.0)
+            # A bool is not a number here (False == 0): validation refuses it as the wrong type.
+            switched_off = value is None or (not isinstance(value, bool) and value in (0, 0.0))
             if key == "ema_kimg" and switched_off:
                 value = None  # a half-life of 0 is no half-life, not a refused setting
             for other, cleared in _EMA_FORMS.get(key, ({}, {}))[switched_off].items():

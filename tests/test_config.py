@@ -42,6 +42,8 @@ def test_an_ema_override_replaces_the_recipes_other_ema_form():
     assert (no_ema.ema_decay, no_ema.ema_kimg, no_ema.ema_rampup) == (0.0, None, None)
     with pytest.raises(ConfigError, match="Set either ema_decay"):
         load_recipe("dcgan", ema_decay=0.99, ema_kimg=5.0).validate()
+    with pytest.raises(ConfigError, match="ema_kimg must be float; got False"):
+        load_recipe("dcgan", ema_kimg=False).validate()  # False == 0, but it is no half-life of 0
 
 
 def test_unknown_recipe_names_choices_and_closest_match():
