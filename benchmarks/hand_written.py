@@ -15,7 +15,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_gans.assembly import make_optimizer
+from keras_gans.assembly import jit_compile, make_optimizer
 from keras_gans.regularizers.gamma import resolve_gamma
 
 # The objectives, written the way a tutorial would; keras.ops runs them on either backend.
@@ -74,7 +74,7 @@ def _tensorflow_step(config, generator, discriminator, penalties):
             score = tf.reduce_sum(discriminator(x, training=True))
         return inner.gradient(score, x)
 
-    @tf.function(jit_compile=config.jit_compile)
+    @tf.function(jit_compile=jit_compile(config))
     def step(real):
         for chunk in tf.split(real, config.d_steps):
             n = tf.shape(chunk)[0]

@@ -36,10 +36,19 @@ def build_gan(config: GANConfig, image_shape, num_classes=None, precision=None) 
         model.compile(
             g_optimizer=make_optimizer(config, config.g_lr),
             d_optimizer=make_optimizer(config, config.d_lr),
-            jit_compile=config.jit_compile and not _tf_replicas(),
+            jit_compile=jit_compile(config),
             steps_per_execution=getattr(config, "steps_per_execution", 1),
         )
     return model
+
+
+def jit_compile(config: GANConfig) -> bool:
+    """Whether the config's train step compiles with XLA on this backend and device."""
+    from keras_gans import backend
+
+    if _tf_replicas():
+        return False
+    return backend.xla_by_default() if config.jit_compile == "auto" else bool(config.jit_compile)
 
 
 def _tf_replicas() -> bool:

@@ -73,9 +73,11 @@ class GANConfig:
     fid_samples: int = 2000                      # generated (and real) images per FID evaluation
     fid_network: str = "auto"                    # "auto" | "inception" | "classifier" (see training_extractor)
     tensorboard: bool = True
-    # XLA: measured 1.7x more images/s for the DCGAN step on the 2-core CPU (TF 2.21), and every
-    # recipe trains under it; `benchmarks/train_throughput.py` re-measures on your device.
-    jit_compile: bool = True
+    # XLA: true, false or "auto", Keras's rule: on with JAX (its only compiled path) and with
+    # TensorFlow where a GPU is visible, off for TensorFlow on a CPU-only machine, where every
+    # recipe ran as fast or faster without it (backend.xla_by_default has the numbers).
+    # `benchmarks/train_throughput.py` measures both on your device.
+    jit_compile: typing.Union[bool, str] = "auto"
     # Devices and precision: data parallel over every visible device (MirroredStrategy on
     # TensorFlow, MultiWorkerMirroredStrategy from TF_CONFIG; DataParallel on JAX), and Keras's
     # mixed-precision policies (float32 variables; exports are float32 whatever the run used).
@@ -380,6 +382,8 @@ def _coerce(key, value, hint):
     """Checks a YAML value against the field's type; ints are accepted where floats are."""
     if key == "image_size":
         return _image_size(value)
+    if key == "jit_compile":
+        return _jit_compile(value)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:  # Optional[X]
@@ -403,6 +407,15 @@ def _coerce(key, value, hint):
             f"({type(value).__name__})."
         )
     return value
+
+
+def _jit_compile(value):
+    if isinstance(value, bool) or value == "auto":
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("auto", "true", "false"):
+        return {"auto": "auto", "true": True, "false": False}[value.strip().lower()]
+    raise ConfigError(f"jit_compile must be true, false or auto (XLA where it pays: JAX, or TensorFlow on a GPU); "
+                      f"got {value!r}.")
 
 
 def _image_size(value):

@@ -70,6 +70,17 @@ def test_overrides_are_typed():
         load_recipe("dcgan", spectral_norm="yes")
 
 
+@pytest.mark.parametrize("given, stored", [("auto", "auto"), (True, True), (False, False), ("false", False),
+                                           (" Auto ", "auto")])
+def test_jit_compile_is_true_false_or_auto(given, stored):
+    assert load_recipe("dcgan", jit_compile=given).validate().jit_compile == stored
+    assert load_recipe("dcgan").jit_compile == "auto"  # the default: XLA where it pays
+    assert load_recipe("dcgan", **parse_assignments(["jit_compile=false"])).jit_compile is False
+    for wrong in ("sometimes", 1):
+        with pytest.raises(ConfigError, match=r"jit_compile must be true, false or auto .*got "):
+            load_recipe("dcgan", jit_compile=wrong)
+
+
 def test_dotted_overrides_reach_regularizer_arguments():
     config = load_recipe("wgan_gp", **{"regularizers.gradient_penalty.weight": 5.0})
     assert config.regularizers["gradient_penalty"]["weight"] == 5.0

@@ -42,7 +42,8 @@ def test_every_recipe_trains_20_steps_on_fashion_mnist(recipe, tiny, tmp_path):
 
 @pytest.mark.parametrize("recipe", CORE_RECIPES)
 def test_every_recipe_trains_under_xla(recipe, tiny, tmp_path):
-    # Recipes default to XLA. Its random draws differ from the non-XLA kernels' (TF picks another
+    # XLA is the default wherever it pays (JAX, a GPU) and forced here, so the compiled path is
+    # tested on a CPU too. Its random draws differ from the non-XLA kernels' (TF picks another
     # generator algorithm), so the runs are compared for health, not equality.
     result = keras_gans.fit(recipe, dataset="fashion_mnist", steps=3, seed=4, run_dir=tmp_path, verbose=0,
                             **dict(tiny, jit_compile=True, tensorboard=False, sample_every=0))
@@ -50,6 +51,21 @@ def test_every_recipe_trains_under_xla(recipe, tiny, tmp_path):
     for name, values in result.history.history.items():
         assert all(math.isfinite(v) for v in values), f"{recipe}: {name} = {values}"
     assert int(result.model.step.numpy()) == 3
+
+
+def test_jit_compile_auto_compiles_with_xla_on_jax_or_an_accelerator_only(tiny, tmp_path):
+    del tiny["jit_compile"]  # the recipe's default, "auto"
+    result = keras_gans.fit("dcgan", dataset="fashion_mnist", steps=2, seed=0, run_dir=tmp_path, verbose=0,
+                            **dict(tiny, tensorboard=False, sample_every=0))
+    assert result.config.jit_compile == "auto"
+    if keras.backend.backend() == "jax":
+        expected = True
+    else:
+        import tensorflow as tf
+
+        expected = any(device.device_type != "CPU" for device in tf.config.list_physical_devices())
+    assert result.model.jit_compile is expected
+    assert int(result.model.step.numpy()) == 2
 
 
 def fit_per_step(recipe, tmp_path, tiny, steps=4, **overrides):

@@ -17,6 +17,7 @@ span every device).
     per_example(draw, shape, seed)  -> a random draw per example, the same on 1 or N replicas
     data_parallel()                 -> context: train on every visible device
     replicas(), is_chief()          -> how many replicas share the batch; whether this process writes
+    xla_by_default()                -> whether `jit_compile: auto` compiles the step with XLA here
     sync_model_state(model)            the variables as of the last step, after a fit stopped mid-epoch
 """
 
@@ -45,6 +46,7 @@ data_parallel = _impl.data_parallel
 replicas = _impl.replicas
 is_chief = _impl.is_chief
 sync_model_state = _impl.sync_model_state
+xla_by_default = _impl.xla_by_default
 name = _BACKEND
 
 
@@ -63,4 +65,4 @@ def per_example(draw, shape, seed):
     full = draw((total, *shape[1:]), seed=seed)
     return keras.ops.slice(full, (offset, *([0] * (len(shape) - 1))), shape)
 
-__all__ = ["apply_gradients", "data_parallel", "gradient_norm", "input_gradients", "is_chief", "replicas", "loss_gradients", "mean_over_replicas", "name", "per_example", "replica_batch", "train_step"]
+__all__ = ["apply_gradients", "data_parallel", "gradient_norm", "input_gradients", "is_chief", "replicas", "loss_gradients", "mean_over_replicas", "name", "per_example", "replica_batch", "train_step", "xla_by_default"]

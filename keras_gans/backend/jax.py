@@ -152,6 +152,11 @@ def replicas() -> int:
     return 1 if distribution is None else int(distribution.device_mesh.devices.size)
 
 
+def xla_by_default() -> bool:
+    """`jit_compile: auto` is always on: `jax.jit` is the JAX backend's only compiled path."""
+    return True
+
+
 @contextlib.contextmanager
 def data_parallel():
     """`keras.distribution.DataParallel` over every visible device, unless the caller set a

@@ -57,9 +57,10 @@ class Regularizer(Configurable):
     regularizer (`every=k > 1`) it computes the penalty only on every k-th discriminator step and
     multiplies it by k, so its average strength does not change (Karras et al. 2020, StyleGAN2,
     "lazy regularization"). The scheduling lives in the trainer; a regularizer only declares it.
-    The skipped steps are nearly free on JAX; under XLA on a CPU, TensorFlow runs convolutions
-    inside a conditional far slower, so there a lazy penalty costs more than one applied every
-    step (timings in the README, "Watch, resume, score").
+    The skipped steps are nearly free on JAX and on TensorFlow without XLA (its default on a CPU);
+    under XLA on a CPU, TensorFlow runs convolutions inside a conditional far slower, so there a
+    lazy penalty costs more than one applied every step (timings in the README, "Watch, resume,
+    score").
 
     Args:
         weight: non-negative multiplier of the penalty.
