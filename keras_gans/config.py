@@ -74,8 +74,8 @@ class GANConfig:
     fid_network: str = "auto"                    # "auto" | "inception" | "classifier" (see training_extractor)
     tensorboard: bool = True
     # XLA: true, false or "auto", Keras's rule: on with JAX (its only compiled path) and with
-    # TensorFlow where a GPU is visible, off for TensorFlow on a CPU-only machine, where every
-    # recipe ran as fast or faster without it (backend.xla_by_default has the numbers).
+    # TensorFlow where a GPU is visible, off for TensorFlow on a CPU-only machine, where every core
+    # recipe ran as fast or faster without it (r3gan, faster with it, sets true; backend.xla_by_default).
     # `benchmarks/train_throughput.py` measures both on your device.
     jit_compile: typing.Union[bool, str] = "auto"
     # Devices and precision: data parallel over every visible device (MirroredStrategy on

@@ -93,7 +93,7 @@ def replicas() -> int:
 def xla_by_default() -> bool:
     """Whether `jit_compile: auto` compiles with XLA: only where an accelerator is visible.
 
-    Keras's own rule. On a CPU every recipe measured as fast or faster without XLA (2-core CPU,
+    Keras's own rule. On a CPU every core recipe measured as fast or faster without XLA (2-core CPU,
     TF 2.21: DCGAN 1.05-1.2x, WGAN-GP 1.3x), and a lazy regularizer's skipped steps cost nothing
     only without it: XLA runs convolutions inside a conditional far slower on a CPU.
     """
