@@ -410,10 +410,11 @@ def _coerce(key, value, hint):
 
 
 def _jit_compile(value):
-    if isinstance(value, bool) or value == "auto":
+    if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("auto", "true", "false"):
-        return {"auto": "auto", "true": True, "false": False}[value.strip().lower()]
+    forms = {"auto": "auto", "true": True, "false": False}
+    if isinstance(value, str) and value.strip().lower() in forms:
+        return forms[value.strip().lower()]
     raise ConfigError(f"jit_compile must be true, false or auto (XLA where it pays: JAX, or TensorFlow on a GPU); "
                       f"got {value!r}.")
 
