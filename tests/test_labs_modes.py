@@ -55,18 +55,27 @@ def test_unknown_distribution():
 
 
 @pytest.mark.slow
-def test_non_saturating_gan_drops_modes_that_r1_keeps(tmp_path):
+def test_r1_reaches_every_mode_early_where_the_non_saturating_gan_collapses(tmp_path):
     from keras_gans.labs import modes
 
     # The recipes as shipped (objective, regularizers, schedule); small MLPs, one shared lr.
-    # Seeded, but TensorFlow's CPU kernels are not bit-exact run to run, so the margin is
-    # wide: in three runs R1 covered 3.5-5.5 modes over the last two snapshots and the GAN
-    # 1-1.5, because its samples hop as one blob between modes while R1 spreads over the ring.
-    kwargs = dict(steps=2000, snapshots=4, lr=1e-3, seed=0)
-    gan, r1 = modes.run_recipe("gan", "ring", **kwargs), modes.run_recipe("r1", "ring", **kwargs)
-    late = lambda run: np.mean([m["modes"] for m in run.metrics[-2:]])  # noqa: E731
-    assert late(r1) >= late(gan) + 1.5, modes.format_report([gan, r1])
-    assert r1.final["high_quality"] > gan.final["high_quality"], modes.format_report([gan, r1])
-    path = modes.plot_lab([gan, r1], "ring", str(tmp_path / "modes.png"))
+    # TensorFlow's CPU kernels are not bit-exact run to run, so each seed's outcome varies; the
+    # claims are the ones that held in every one of six seeds at 4,000 steps (2026-12-02): after
+    # 1,000 steps R1's samples reached all eight modes (within 0.25 of a centre, 12.5 stds; about
+    # 30% of samples that near) in 6 of 6 seeds, and the GAN's had collapsed onto 0-2 modes in 4
+    # of 6 (in the other two it had spread over all eight). Five seeds all spreading early has a
+    # chance of about (2/6)^5 = 0.4% if each seed's outcome is an independent draw.
+    data = toy.ring()
+
+    def reached(run):
+        return data.metrics(run.samples[-1], threshold=0.25 / data.std)["modes"]
+
+    kwargs = dict(steps=1000, snapshots=1, lr=1e-3)
+    gan = [modes.run_recipe("gan", "ring", seed=seed, **kwargs) for seed in range(5)]
+    r1 = [modes.run_recipe("r1", "ring", seed=seed, **kwargs) for seed in range(5)]
+    report = f"modes reached per seed: gan {[reached(run) for run in gan]}, r1 {[reached(run) for run in r1]}"
+    assert [reached(run) for run in r1] == [8] * 5, report
+    assert min(reached(run) for run in gan) <= 2, report
+    path = modes.plot_lab([gan[0], r1[0]], "ring", str(tmp_path / "modes.png"))
     with open(path, "rb") as f:
         assert f.read(4) == b"\x89PNG"
