@@ -229,6 +229,18 @@ def test_resume_with_nothing_to_train_says_so_and_keeps_the_config(tiny, tmp_pat
     assert (run_dir / "metrics.jsonl").read_bytes() == log_before
 
 
+@contextlib.contextmanager
+def sigint_catchable_in_children():
+    """A terminal's Ctrl-C, whoever started pytest: a shell without job control starts background
+    jobs with SIGINT ignored, an ignored signal stays ignored across exec, and Python then raises no
+    KeyboardInterrupt. A handled signal is reset to the default on exec, so the child can catch it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # 13. Ctrl-C: exit 130, a checkpoint of the last finished step (on either backend: JAX's fit
 # holds the state until an epoch ends), naming it and the command that resumes from it.
 @pytest.mark.parametrize("backend_name", ["tensorflow", "jax"])
@@ -238,8 +250,9 @@ def test_ctrl_c_checkpoints_the_last_step_and_says_how_to_resume(backend_name, t
                "--steps", "5000", "--run-dir", str(run_dir), "--seed", "1",
                *flags(dict(tiny, checkpoint_every=every, log_every=5, tensorboard="false", sample_every=0))]
     env = dict(SUBPROCESS_ENV, KERAS_BACKEND=backend_name)
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=env)
+    with sigint_catchable_in_children():
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, env=env)
     try:
         deadline = time.time() + 300
         while len(read_step_log(run_dir / "metrics.jsonl")) < 7:  # mid-way between log intervals
