@@ -35,6 +35,8 @@ def latents(dim, batch=3):
 # name -> (network factory, inputs, expected output shape or {key: shape})
 CASES = {
     "mlp_generator": (lambda: MLPGenerator(8, (28, 28, 1), units=(16,)), latents(8), (3, 28, 28, 1)),
+    "mlp_generator_batchnorm": (lambda: MLPGenerator(8, (28, 28, 1), units=(16, 16), norm="batch"), latents(8),
+                                (3, 28, 28, 1)),
     "mlp_generator_toy": (lambda: MLPGenerator(4, (2,), units=(8,), output_activation=None), latents(4), (3, 2)),
     "mlp_discriminator": (lambda: MLPDiscriminator(units=(16,), spectral_norm=True), images(), (3, 1)),
     "dcgan_generator_28": (lambda: DCGANGenerator(8, (28, 28, 1), width=8), latents(8), (3, 28, 28, 1)),
@@ -111,6 +113,21 @@ def test_saved_network_reloads_with_its_weights(name, tmp_path):
     loaded = keras.saving.load_model(path)
     for expected, got in zip(keras.tree.flatten(outputs), keras.tree.flatten(loaded(inputs, training=False))):
         np.testing.assert_allclose(np.asarray(got), np.asarray(expected), rtol=1e-5, atol=1e-5)
+
+
+def test_mlp_generator_batch_norm_normalizes_hidden_units_over_the_batch():
+    # A batch of one repeated latent has zero variance: batch norm maps every hidden unit to its
+    # offset (0 at initialization), so relu leaves zeros and the output is tanh(bias) = 0.
+    same = np.repeat(latents(8, batch=1), 4, axis=0)
+    normalized = MLPGenerator(8, (28, 28, 1), units=(16, 16), norm="batch")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(normalized(same, training=True)), 0.0, atol=1e-6)
+    plain = MLPGenerator(8, (28, 28, 1), units=(16, 16))
+    assert np.abs(keras.ops.convert_to_numpy(plain(same, training=True))).max() > 1e-3
+
+
+def test_mlp_generator_rejects_normalizations_of_feature_maps():
+    with pytest.raises(ConfigError, match="Unknown MLP normalization .instance.*Valid choices: batch, layer, none"):
+        MLPGenerator(8, (28, 28, 1), units=(16,), norm="instance")
 
 
 def test_projection_discriminator_score_depends_on_the_label():

@@ -37,7 +37,8 @@ def build_networks(config, image_shape, num_classes=None):
     family = check_choice("network family", config.networks, NETWORK_FAMILIES, ConfigError)
     conditioning = _setting(config, "conditioning", "none")
     if family == "mlp":
-        generator = MLPGenerator(config.latent_dim, image_shape, units=config.generator_units)
+        generator = MLPGenerator(config.latent_dim, image_shape, units=config.generator_units,
+                                norm=config.generator_norm)
         discriminator = MLPDiscriminator(
             units=config.discriminator_units, dropout=config.dropout, spectral_norm=config.spectral_norm
         )

@@ -7,7 +7,19 @@ import math
 import keras
 from keras import layers, ops
 
-from keras_gans.networks.blocks import maybe_spectral_norm
+from keras_gans.errors import check_choice, ConfigError
+from keras_gans.networks.blocks import apply_norm, maybe_spectral_norm
+
+# Normalizations of flat features: "instance" has no meaning without spatial axes.
+MLP_NORMALIZATIONS = ("none", "batch", "layer")
+
+
+def dense_normalization(kind):
+    """A fresh normalization layer for (batch, features) activations, or None for "none"."""
+    check_choice("MLP normalization", kind, MLP_NORMALIZATIONS, ConfigError)
+    if kind == "batch":
+        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
+    return layers.LayerNormalization() if kind == "layer" else None
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -19,6 +31,7 @@ class MLPGenerator(keras.Model):
         output_shape: shape of one sample, e.g. (28, 28, 1) or (2,) for 2-D toy data.
         units: widths of the hidden layers.
         output_activation: "tanh" for images in [-1, 1]; None for unbounded toy data.
+        norm: "none" (the paper), "batch" or "layer", after each hidden layer's linear map.
 
     Example:
         >>> g = MLPGenerator(latent_dim=64, output_shape=(28, 28, 1))
@@ -26,19 +39,22 @@ class MLPGenerator(keras.Model):
         (4, 28, 28, 1)
     """
 
-    def __init__(self, latent_dim, output_shape, units=(1200, 1200), output_activation="tanh", **kwargs):
+    def __init__(self, latent_dim, output_shape, units=(1200, 1200), output_activation="tanh", norm="none",
+                 **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = int(latent_dim)
         self.sample_shape = tuple(int(d) for d in output_shape)
         self.units = tuple(int(u) for u in units)
         self.output_activation = output_activation
-        self.hidden = [layers.Dense(u, activation="relu") for u in self.units]
+        self.norm = norm
+        self.hidden = [layers.Dense(u) for u in self.units]
+        self.norms = [dense_normalization(norm) for _ in self.units]
         self.head = layers.Dense(math.prod(self.sample_shape), activation=output_activation)
 
     def call(self, z, training=False):
         x = z
-        for layer in self.hidden:
-            x = layer(x)
+        for dense, norm in zip(self.hidden, self.norms):
+            x = ops.relu(apply_norm(norm, dense(x), training))
         return ops.reshape(self.head(x), (-1, *self.sample_shape))
 
     def get_config(self):
@@ -48,6 +64,7 @@ class MLPGenerator(keras.Model):
             "output_shape": self.sample_shape,
             "units": self.units,
             "output_activation": self.output_activation,
+            "norm": self.norm,
         }
 
 
