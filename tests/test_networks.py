@@ -37,6 +37,8 @@ CASES = {
     "mlp_generator": (lambda: MLPGenerator(8, (28, 28, 1), units=(16,)), latents(8), (3, 28, 28, 1)),
     "mlp_generator_batchnorm": (lambda: MLPGenerator(8, (28, 28, 1), units=(16, 16), norm="batch"), latents(8),
                                 (3, 28, 28, 1)),
+    "mlp_generator_layernorm": (lambda: MLPGenerator(8, (28, 28, 1), units=(16,), norm="layer"), latents(8),
+                                (3, 28, 28, 1)),
     "mlp_generator_toy": (lambda: MLPGenerator(4, (2,), units=(8,), output_activation=None), latents(4), (3, 2)),
     "mlp_discriminator": (lambda: MLPDiscriminator(units=(16,), spectral_norm=True), images(), (3, 1)),
     "dcgan_generator_28": (lambda: DCGANGenerator(8, (28, 28, 1), width=8), latents(8), (3, 28, 28, 1)),

@@ -8,7 +8,7 @@ import keras
 from keras import layers, ops
 
 from keras_gans.errors import check_choice, ConfigError
-from keras_gans.networks.blocks import apply_norm, maybe_spectral_norm
+from keras_gans.networks.blocks import apply_norm, maybe_spectral_norm, normalization
 
 # Normalizations of flat features: "instance" has no meaning without spatial axes.
 MLP_NORMALIZATIONS = ("none", "batch", "layer")
@@ -17,9 +17,10 @@ MLP_NORMALIZATIONS = ("none", "batch", "layer")
 def dense_normalization(kind):
     """A fresh normalization layer for (batch, features) activations, or None for "none"."""
     check_choice("MLP normalization", kind, MLP_NORMALIZATIONS, ConfigError)
-    if kind == "batch":
-        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
-    return layers.LayerNormalization() if kind == "layer" else None
+    if kind == "layer":
+        return layers.LayerNormalization()  # over the features, not the feature maps' [1, 2, 3]
+    # Batch norm is the feature maps' layer: synchronized across replicas under a TF strategy.
+    return normalization(kind)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
