@@ -20,6 +20,7 @@ CONFIG_DIR = Path(os.environ.get("KERAS_GANS_CONFIGS", Path(__file__).resolve().
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 QUALITY_NETWORKS = ("auto", "inception", "classifier")  # fid_network; see checkpoints.evaluate
+STAGE_VALUES = ("generator_width", "discriminator_width", "blocks_per_stage")  # a number, or a list (r3gan)
 
 
 @dataclasses.dataclass
@@ -35,8 +36,10 @@ class GANConfig:
     # Networks.
     networks: str = "dcgan"                      # family: "dcgan" or "mlp"
     latent_dim: int = 100
-    generator_width: int = 64                    # DCGAN channels of the last generator stage
-    discriminator_width: int = 64                # DCGAN channels of the first critic stage
+    # Channels: DCGAN's last generator / first critic stage; R3GAN's every stage, or a list of one
+    # per stage from the base grid up (e.g. [128, 64, 32] for 7x7, 14x14, 28x28).
+    generator_width: typing.Union[int, typing.List[int]] = 64
+    discriminator_width: typing.Union[int, typing.List[int]] = 64
     generator_norm: str = "batch"                # "batch" | "layer" | "none"
     discriminator_norm: str = "batch"
     spectral_norm: bool = False                  # spectral normalization in the discriminator
@@ -108,7 +111,7 @@ class GANConfig:
     augment_options: typing.Dict[str, typing.Any] = dataclasses.field(default_factory=dict)  # e.g. {target: 0.6}
     ema_kimg: typing.Optional[float] = None      # EMA half-life in thousands of images (instead of ema_decay)
     ema_rampup: typing.Optional[float] = None    # EMA ramp-up coefficient (StyleGAN2-ADA: 0.05)
-    blocks_per_stage: int = 2                    # R3GAN networks: residual blocks per resolution
+    blocks_per_stage: typing.Union[int, typing.List[int]] = 2  # R3GAN: residual blocks per stage (or a list)
 
     @classmethod
     def field_names(cls):
@@ -164,7 +167,7 @@ class GANConfig:
                               f"{self.fid_samples}.")
         for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch", "steps_per_execution",
                      "generator_width", "discriminator_width"):
-            if getattr(self, name) < 1:
+            if min(_as_list(getattr(self, name))) < 1:
                 raise ConfigError(f"{name} must be a positive integer; got {getattr(self, name)}.")
         _validate_steps_per_execution(self)
         for name in ("g_lr", "d_lr"):
@@ -232,8 +235,12 @@ def _validate_quality(config: GANConfig) -> None:
     if config.ema_rampup is not None and (config.ema_kimg is None or not config.ema_rampup > 0):
         raise ConfigError(f"ema_rampup (> 0; StyleGAN2-ADA uses 0.05) caps the half-life ema_kimg early in "
                           f"training; it needs ema_kimg. Got ema_rampup={config.ema_rampup}, ema_kimg={config.ema_kimg}.")
-    if config.blocks_per_stage < 0:
+    if min(_as_list(config.blocks_per_stage)) < 0:
         raise ConfigError(f"blocks_per_stage must be >= 0; got {config.blocks_per_stage}.")
+    listed = [name for name in STAGE_VALUES if isinstance(getattr(config, name), list)]
+    if listed and config.networks != "r3gan":
+        raise ConfigError(f"{', '.join(listed)}: one value per stage is for networks=r3gan; "
+                          f"networks={config.networks} takes a single number (e.g. {listed[0]}=64).")
     if config.networks == "r3gan" and (config.feature_matching or config.minibatch_discrimination):
         raise ConfigError("The r3gan discriminator returns logits only: feature_matching and "
                           "minibatch_discrimination need networks=dcgan.")
@@ -384,6 +391,8 @@ def _coerce(key, value, hint):
         return _image_size(value)
     if key == "jit_compile":
         return _jit_compile(value)
+    if key in STAGE_VALUES:
+        return _stage_values(key, value)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:  # Optional[X]
@@ -407,6 +416,21 @@ def _coerce(key, value, hint):
             f"({type(value).__name__})."
         )
     return value
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _stage_values(key, value):
+    def is_int(v):
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    value = list(value) if isinstance(value, tuple) else value
+    if is_int(value) or isinstance(value, list) and value and all(is_int(v) for v in value):
+        return value
+    raise ConfigError(f"{key} must be an int, or for networks=r3gan a list of ints, one per stage from the base "
+                      f"grid up; got {value!r}. E.g. {key}=64, or --set {key}=[128,64,32] for 28x28 images.")
 
 
 def _jit_compile(value):

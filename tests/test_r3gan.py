@@ -37,6 +37,77 @@ def test_config_round_trip_gives_the_same_network():
     assert clone.get_config()["group_width"] == 8 and clone.get_config()["latent_dim"] == 8
 
 
+def test_widths_per_stage_run_from_the_base_grid_up_in_both_networks():
+    widths = [32, 16, 8]  # 7x7, 14x14, 28x28
+    generator = R3GANGenerator(8, (28, 28, 1), width=widths, blocks_per_stage=[2, 1, 0], group_width=8)
+    discriminator = R3GANDiscriminator((28, 28, 1), width=widths, blocks_per_stage=[2, 1, 0], group_width=8)
+    images = generator(keras.random.normal((2, 8), seed=0))
+    assert images.shape == (2, 28, 28, 1) and discriminator(images).shape == (2, 1)
+    assert generator.basis.shape == (7, 7, 32)
+    assert [[b.channels for b in blocks] for blocks in generator.stages] == [[32, 32], [16], []]
+    # Each block's groups stay group_width wide: 2 * 32 / 8 and 2 * 16 / 8.
+    assert [b.cardinality for blocks in generator.stages for b in blocks] == [8, 8, 4]
+    # The 1x1 transitions map 32 -> 16 -> 8 in G and 8 -> 16 -> 32 in D, which reads the list backwards.
+    assert [t.kernel.shape for t in generator.transitions] == [(1, 1, 32, 16), (1, 1, 16, 8)]
+    assert discriminator.from_image.kernel.shape == (1, 1, 1, 8)
+    assert [t.kernel.shape for t in discriminator.transitions] == [(1, 1, 8, 16), (1, 1, 16, 32)]
+    assert [[b.channels for b in blocks] for blocks in discriminator.stages] == [[], [16], [32, 32]]
+    assert discriminator.basis.kernel.shape == (7, 7, 32, 1)
+    # L counts the blocks of the whole network: 3, so a branch's gain carries 3 ** -1/4.
+    assert generator.network_blocks == 3
+    expected = np.sqrt(2 / 1.04) * 3 ** -0.25 / np.sqrt(32)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(generator.stages[0][0].expand.kernel).std(), expected, rtol=0.1)
+    clone = R3GANDiscriminator.from_config(discriminator.get_config())
+    clone(images)
+    clone.set_weights(discriminator.get_weights())
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(clone(images)),
+                               keras.ops.convert_to_numpy(discriminator(images)), rtol=1e-5, atol=1e-6)
+    assert clone.get_config()["width"] == widths and clone.get_config()["blocks_per_stage"] == [2, 1, 0]
+
+
+@pytest.mark.parametrize("shape, widths", [((28, 28, 1), (32, 16, 8)), ((32, 32, 3), (32, 32, 16, 8)),
+                                           ((64, 64, 3), (32, 32, 32, 16, 8))])
+def test_a_short_list_names_the_stages_nearest_the_image(shape, widths):
+    generator = R3GANGenerator(8, shape, width=[32, 16, 8], blocks_per_stage=[2, 1])
+    discriminator = R3GANDiscriminator(shape, width=[32, 16, 8], blocks_per_stage=[2, 1])
+    assert generator.stage_widths == discriminator.stage_widths == widths
+    assert generator.stage_blocks == (2,) * (len(widths) - 1) + (1,)
+    assert discriminator(generator(keras.random.normal((1, 8), seed=0))).shape == (1, 1)
+
+
+def test_equal_widths_need_no_transition():
+    generator = R3GANGenerator(8, (32, 32, 3), width=[16, 16, 8, 8], blocks_per_stage=1)
+    assert [type(t).__name__ for t in generator.transitions] == ["Identity", "Conv2D", "Identity"]
+    assert generator(keras.random.normal((1, 8), seed=0)).shape == (1, 32, 32, 3)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"width": [64, 32, 16, 8]}, r"width lists 4 stages, but these images take 3 \(7x7, 14x14, 28x28\)"),
+    ({"width": 16, "blocks_per_stage": [1, 1, 1, 1]}, "blocks_per_stage lists 4 stages"),
+    ({"width": []}, "width lists 0 stages"),
+    ({"width": [32, 16, 12]}, r"every stage's width \* expansion \(12 \* 2\) divisible by group_width \(16\)"),
+    ({"width": 16, "blocks_per_stage": [1, -1, 1]}, ">= 0"),
+])
+def test_bad_stage_plans_are_clear_errors(options, message):
+    with pytest.raises(ConfigError, match=message):
+        R3GANGenerator(8, (28, 28, 1), **options)
+
+
+def test_a_recipe_takes_stage_lists_only_for_r3gan(tiny):
+    config = load_recipe("r3gan", generator_width=[16, 8, 8], discriminator_width=(8, 8, 16),
+                         blocks_per_stage=[1, 0, 1]).validate()
+    assert (config.generator_width, config.discriminator_width) == ([16, 8, 8], [8, 8, 16])
+    generator, discriminator = build_networks(config, (28, 28, 1))
+    assert generator.stage_widths == (16, 8, 8) and discriminator.stage_widths == (8, 8, 16)
+    assert generator.stage_blocks == (1, 0, 1)
+    with pytest.raises(ConfigError, match="one value per stage is for networks=r3gan; networks=dcgan"):
+        load_recipe("dcgan", generator_width=[64, 32]).validate()
+    with pytest.raises(ConfigError, match=r"generator_width must be an int, or for networks=r3gan a list of ints"):
+        load_recipe("r3gan", generator_width=[64, "wide"])
+    with pytest.raises(ConfigError, match="discriminator_width must be a positive integer"):
+        load_recipe("r3gan", discriminator_width=[64, 0, 16]).validate()
+
+
 def test_residual_blocks_start_as_the_identity_with_msr_scaled_branches():
     block = R3GANResidualBlock(64, cardinality=8, expansion=2, network_blocks=16)
     x = keras.random.normal((2, 8, 8, 64), seed=2)
