@@ -170,9 +170,9 @@ def test_recipe_builds_the_paper_networks_and_loss(tiny):
     config = load_recipe("r3gan", **{k: v for k, v in tiny.items() if k not in ("generator_units", "discriminator_units")})
     config.validate()
     assert (config.objective, config.networks, config.ema_kimg) == ("rpgan", "r3gan", 10.0)
-    assert config.regularizers == {"r1": {"gamma": 0.05}, "r2": {"gamma": 0.05}}
+    assert config.regularizers == {"r1": {"gamma": 0.05, "every": 4}, "r2": {"gamma": 0.05, "every": 4}}
     generator, discriminator = build_networks(config, (28, 28, 1))
-    assert isinstance(generator, R3GANGenerator) and generator.blocks_per_stage == 2
+    assert isinstance(generator, R3GANGenerator) and generator.blocks_per_stage == 1
     assert discriminator(generator(keras.random.normal((2, config.latent_dim)))).shape == (2, 1)
 
 
