@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from keras_gans.errors import ConfigError
 from keras_gans.exporting import SEED_SIGNATURE, export_generator, read_provenance
+from keras_gans.networks import R3GANGenerator
 
 from export_helpers import LATENT, conditional_generator, seeded_latents, tiny_generator  # noqa: E402
 
@@ -156,6 +157,20 @@ def test_mixed_precision_generator_exports_float32(tmp_path):
     images = tf.saved_model.load(str(path)).signatures["serving_default"](z=tf.constant(z))
     assert images["images"].dtype == tf.float32
     np.testing.assert_allclose(images["images"], np.asarray(generator(z), np.float32), atol=1e-5)
+
+
+def test_an_r3gan_generator_exports_plain_graph_ops(tmp_path):
+    # Grouped convolutions (one per group) and the depthwise resampling between stages of different
+    # widths must reach TF Serving as ordinary ops: no XLA cluster, nothing compiled at load time.
+    generator = R3GANGenerator(LATENT, (28, 28, 1), width=[32, 16, 16], blocks_per_stage=1)
+    z = np.random.default_rng(0).standard_normal((3, LATENT)).astype("float32")
+    expected = generator(z)
+    path = export_generator(generator, name="r3", base=tmp_path, latent_dim=LATENT)
+    images = tf.saved_model.load(str(path)).signatures["serving_default"](z=tf.constant(z))["images"]
+    np.testing.assert_allclose(images, expected, atol=1e-5)
+    ops = _graph_ops(path)
+    assert "DepthwiseConv2dNative" in ops and "Conv2D" in ops
+    assert not {op for op in ops if op.startswith("Xla") or op.startswith("_Xla")}
 
 
 def test_conditional_generator_takes_labels(tmp_path):
