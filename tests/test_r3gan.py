@@ -85,6 +85,7 @@ def test_equal_widths_need_no_transition():
     ({"width": [64, 32, 16, 8]}, r"width lists 4 stages, but these images take 3 \(7x7, 14x14, 28x28\)"),
     ({"width": 16, "blocks_per_stage": [1, 1, 1, 1]}, "blocks_per_stage lists 4 stages"),
     ({"width": []}, "width lists 0 stages"),
+    ({"width": 64.5}, "width must be an int or a list of ints"),
     ({"width": [32, 16, 12]}, r"every stage's width \* expansion \(12 \* 2\) divisible by group_width \(16\)"),
     ({"width": 16, "blocks_per_stage": [1, -1, 1]}, ">= 0"),
 ])
@@ -93,7 +94,7 @@ def test_bad_stage_plans_are_clear_errors(options, message):
         R3GANGenerator(8, (28, 28, 1), **options)
 
 
-def test_a_recipe_takes_stage_lists_only_for_r3gan(tiny):
+def test_a_recipe_takes_stage_lists_only_for_r3gan():
     config = load_recipe("r3gan", generator_width=[16, 8, 8], discriminator_width=(8, 8, 16),
                          blocks_per_stage=[1, 0, 1]).validate()
     assert (config.generator_width, config.discriminator_width) == ([16, 8, 8], [8, 8, 16])

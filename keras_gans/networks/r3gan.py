@@ -16,6 +16,7 @@ Both adapt to the image shape like the DCGAN family: stages run from a base grid
 from __future__ import annotations
 
 import math
+import numbers
 
 import keras
 import numpy as np
@@ -133,8 +134,13 @@ def _per_stage(name, value, num_stages, grids):
     """One int per stage, base grid first: a number serves every stage; a list names the stages
     nearest the image, and any stage below its first entry repeats that entry, so one list fits
     every resolution (`[64, 32, 16]` is 64, 32, 16 at 28x28 and 64, 64, 32, 16 at 32x32)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    def whole(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    if whole(value):
         return (int(value),) * num_stages
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or not all(whole(v) for v in value):
+        raise ConfigError(f"R3GAN {name} must be an int or a list of ints, one per stage; got {value!r}.")
     values = tuple(int(v) for v in value)
     if not values or len(values) > num_stages:
         listed = ", ".join(f"{h}x{w}" for h, w in grids)
