@@ -14,13 +14,13 @@ from pathlib import Path
 
 import yaml
 
+from keras_gans.config_values import STAGE_VALUES, as_list, coerce
 from keras_gans.errors import ConfigError, closest, unknown_choice
 
 CONFIG_DIR = Path(os.environ.get("KERAS_GANS_CONFIGS", Path(__file__).resolve().parent.parent / "configs"))
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 QUALITY_NETWORKS = ("auto", "inception", "classifier")  # fid_network; see checkpoints.evaluate
-STAGE_VALUES = ("generator_width", "discriminator_width", "blocks_per_stage")  # a number, or a list (r3gan)
 
 
 @dataclasses.dataclass
@@ -142,7 +142,7 @@ class GANConfig:
         for key in data:
             if key not in names:
                 raise _unknown_key(key, names)
-        return cls(**{key: _coerce(key, value, hints[key]) for key, value in data.items()})
+        return cls(**{key: coerce(key, value, hints[key]) for key, value in data.items()})
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -167,7 +167,7 @@ class GANConfig:
                               f"{self.fid_samples}.")
         for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch", "steps_per_execution",
                      "generator_width", "discriminator_width"):
-            if min(_as_list(getattr(self, name))) < 1:
+            if min(as_list(getattr(self, name))) < 1:
                 raise ConfigError(f"{name} must be a positive integer; got {getattr(self, name)}.")
         _validate_steps_per_execution(self)
         for name in ("g_lr", "d_lr"):
@@ -235,7 +235,7 @@ def _validate_quality(config: GANConfig) -> None:
     if config.ema_rampup is not None and (config.ema_kimg is None or not config.ema_rampup > 0):
         raise ConfigError(f"ema_rampup (> 0; StyleGAN2-ADA uses 0.05) caps the half-life ema_kimg early in "
                           f"training; it needs ema_kimg. Got ema_rampup={config.ema_rampup}, ema_kimg={config.ema_kimg}.")
-    if min(_as_list(config.blocks_per_stage)) < 0:
+    if min(as_list(config.blocks_per_stage)) < 0:
         raise ConfigError(f"blocks_per_stage must be >= 0; got {config.blocks_per_stage}.")
     listed = [name for name in STAGE_VALUES if isinstance(getattr(config, name), list)]
     if listed and config.networks != "r3gan":
@@ -383,82 +383,3 @@ def _unknown_key(key, names):
 def _check_in(name, value, choices):
     if value not in choices:
         raise unknown_choice(name, value, choices, ConfigError)
-
-
-def _coerce(key, value, hint):
-    """Checks a YAML value against the field's type; ints are accepted where floats are."""
-    if key == "image_size":
-        return _image_size(value)
-    if key == "jit_compile":
-        return _jit_compile(value)
-    if key in STAGE_VALUES:
-        return _stage_values(key, value)
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin is typing.Union:  # Optional[X]
-        if value is None:
-            return None
-        return _coerce(key, value, next(a for a in args if a is not type(None)))
-    expected = origin or hint
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if expected is float and isinstance(value, str):
-        # YAML 1.1 reads "1e-4" (no dot) as a string; users mean the number.
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    if expected is list and isinstance(value, tuple):
-        value = list(value)
-    if expected is int and isinstance(value, bool) or not isinstance(value, expected):
-        raise ConfigError(
-            f"{key} must be {getattr(expected, '__name__', expected)}; got {value!r} "
-            f"({type(value).__name__})."
-        )
-    return value
-
-
-def _as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
-def _stage_values(key, value):
-    def is_int(v):
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    value = list(value) if isinstance(value, tuple) else value
-    if is_int(value) or isinstance(value, list) and value and all(is_int(v) for v in value):
-        return value
-    raise ConfigError(f"{key} must be an int, or for networks=r3gan a list of ints, one per stage from the base "
-                      f"grid up; got {value!r}. E.g. {key}=64, or --set {key}=[128,64,32] for 28x28 images.")
-
-
-def _jit_compile(value):
-    if isinstance(value, bool):
-        return value
-    forms = {"auto": "auto", "true": True, "false": False}
-    if isinstance(value, str) and value.strip().lower() in forms:
-        return forms[value.strip().lower()]
-    raise ConfigError(f"jit_compile must be true, false or auto (XLA where it pays: JAX, or TensorFlow on a GPU); "
-                      f"got {value!r}.")
-
-
-def _image_size(value):
-    """None, N (square) or [height, width]; also (height, width) and "HxW" or "(H, W)" strings,
-    the forms error messages and shells hand users. Pairs are stored as lists (plain YAML)."""
-    if isinstance(value, str):
-        parts = value.strip().strip("()[]").replace("x", ",").split(",")
-        try:
-            value = [int(p) for p in parts] if len(parts) == 2 else int(value)
-        except ValueError:
-            pass
-    if isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
-    pair = isinstance(value, (tuple, list)) and len(value) == 2
-    numbers = list(value) if pair else [value]
-    if value is None or all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
-        return list(value) if pair else value
-    raise ConfigError(
-        f"image_size must be one positive int (square images) or [height, width]; got {value!r}. "
-        "E.g. image_size=64, image_size=(28, 28), or --set image_size=[28,28] on the command line."
-    )
