@@ -69,11 +69,11 @@ def test_relativistic_objectives_train(objective):
 
 def test_r3gan_recipe_trains_with_r1_r2_and_an_ema_half_life():
     model, data, config = build_recipe("r3gan", **R3GAN_TINY)
-    assert build_quality_settings(config) == {"ema_kimg": 30.0, "ema_rampup": 0.05, "batch_size": 4}
+    assert build_quality_settings(config) == {"ema_kimg": 10.0, "ema_rampup": 0.05, "batch_size": 4}
     before = [w.numpy().copy() for w in model.ema_generator.weights]
     history = train(model, data, steps=3)
     finite(history, "r1", "r2", "d_loss", "g_loss")
-    assert model.ema.ema_kimg == 30.0
+    assert model.ema.ema_kimg == 10.0
     # Ramp-up: after 2 steps of 4 images the half-life is 8 * 0.05 images, so the average is
     # (almost) the live generator, which has moved.
     assert float(model.ema.beta(2)) == 0.5 ** 10
