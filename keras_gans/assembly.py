@@ -27,10 +27,11 @@ def make_optimizer(config: GANConfig, learning_rate: float):
 def build_gan(config: GANConfig, image_shape, num_classes=None, precision=None) -> GAN:
     """The compiled, untrained GAN a config describes, for data of `image_shape`.
 
-    Its layers compute in `precision` (default: the config's; "float32" for export, whatever the
-    run trained in: the weights are float32 under every mixed policy, so they load either way).
+    Its layers compute in `precision` (default: the config's, see `compute_precision`; "float32"
+    for export, whatever the run trained in: the weights are float32 under every mixed policy, so
+    they load either way).
     """
-    with dtype_policy(precision or config.precision):
+    with dtype_policy(precision or compute_precision(config)):
         generator, discriminator = build_networks(config, image_shape, num_classes)
         model = build_trainer(config, generator, discriminator, image_shape, num_classes)
         model.compile(
@@ -49,6 +50,15 @@ def jit_compile(config: GANConfig) -> bool:
     if _tf_replicas():
         return False
     return backend.xla_by_default() if config.jit_compile == "auto" else bool(config.jit_compile)
+
+
+def compute_precision(config: GANConfig) -> str:
+    """The Keras dtype policy the config's networks compute in on this backend and device."""
+    from keras_gans import backend
+
+    if config.precision != "auto":
+        return config.precision
+    return "mixed_bfloat16" if backend.bfloat16_by_default() else "float32"
 
 
 def _tf_replicas() -> bool:

@@ -25,8 +25,9 @@ def register(subparsers):
     train.add_argument("--sample-every", type=int, help="steps between sample grids (default: the config's)")
     train.add_argument("--distributed", action="store_const", const=True, default=None,
                        help="data parallel on every visible device (MirroredStrategy / DataParallel)")
-    train.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
-                       help="compute precision (default: float32); variables and exports stay float32")
+    train.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16", "auto"],
+                       help="compute precision (default: the recipe's; auto: bfloat16 where the device computes it "
+                            "natively, else float32); variables and exports stay float32")
     train.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE",
         help="override any config field (repeatable), e.g. --set g_lr=1e-4 --set checkpoint_every=1000",

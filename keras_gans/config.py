@@ -19,7 +19,7 @@ from keras_gans.errors import ConfigError, closest, unknown_choice
 
 CONFIG_DIR = Path(os.environ.get("KERAS_GANS_CONFIGS", Path(__file__).resolve().parent.parent / "configs"))
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16", "auto")
 QUALITY_NETWORKS = ("auto", "inception", "classifier")  # fid_network; see checkpoints.evaluate
 
 
@@ -85,7 +85,9 @@ class GANConfig:
     # TensorFlow, MultiWorkerMirroredStrategy from TF_CONFIG; DataParallel on JAX), and Keras's
     # mixed-precision policies (float32 variables; exports are float32 whatever the run used).
     distributed: bool = False
-    precision: str = "float32"                   # "float32" | "mixed_float16" | "mixed_bfloat16"
+    # "auto": mixed_bfloat16 where the device computes in bfloat16 natively, else float32
+    # (backend.bfloat16_by_default).
+    precision: str = "float32"                   # "float32" | "mixed_float16" | "mixed_bfloat16" | "auto"
     # ---- Conditional, self-attention and image-to-image models (issue 5; see trainer/factory.py).
     conditioning: str = "none"                   # "none" | "class" | "codes" | "paired" | "unpaired"
     class_head: str = "projection"               # conditioning=class: "projection" (cGAN) | "auxiliary" (AC-GAN)

@@ -14,7 +14,7 @@ import numpy as np
 
 from keras_gans import callbacks as cb
 from keras_gans import backend
-from keras_gans.assembly import build_gan, set_learning_rates
+from keras_gans.assembly import build_gan, compute_precision, set_learning_rates
 from keras_gans.config import GANConfig, load_recipe
 from keras_gans.data import ImageDataset, fit_input, load_dataset
 from keras_gans.errors import ConfigError, RunStorageError, TrainingInterrupted
@@ -178,6 +178,7 @@ def fit(
     write_run_config(run_dir, config)
     if verbose:
         print(f"devices: {describe_devices()}", flush=True)
+        print(f"precision: {compute_precision(config)}" + (" (auto)" if config.precision == "auto" else ""), flush=True)
 
     summary = cb.RunSummary(log_dir or run_dir) if config.tensorboard else None
     watchers = _watchers(config, source, data, run_dir, summary, start)

@@ -1,4 +1,5 @@
-"""Shared by the conditional and image-to-image tests: build a recipe's model on real data."""
+"""Shared by the conditional, image-to-image and precision tests: build a recipe's model on real
+data; the compute policy `precision: auto` should choose on this CPU."""
 
 import keras_gans  # noqa: F401  (selects the TensorFlow backend before keras is imported)
 from keras_gans.config import GANConfig, load_recipe
@@ -32,3 +33,12 @@ def assert_config_round_trips(config):
 
     assert GANConfig.from_dict(config.to_dict()) == config
     assert GANConfig.from_dict(yaml.safe_load(yaml.safe_dump(config.to_dict()))).validate() == config
+
+
+def auto_precision_on_this_cpu(backend):
+    """mixed_bfloat16 where TensorFlow's oneDNN kernels have bfloat16 arithmetic (the CPU flags list
+    AVX512_BF16 or AMX); float32 elsewhere and on JAX, whose XLA CPU backend keeps float32."""
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((set(line.split(":", 1)[1].split()) for line in cpuinfo if line.startswith("flags")), set())
+    native = bool(flags & {"avx512_bf16", "amx_bf16"}) and backend == "tensorflow"
+    return "mixed_bfloat16" if native else "float32"

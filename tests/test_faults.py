@@ -26,6 +26,7 @@ from keras_gans.checkpoints.load import load_run
 from keras_gans.checkpoints.store import CheckpointStore
 from keras_gans.cli import main
 from keras_gans.errors import ConfigError, RunStorageError
+from recipe_helpers import auto_precision_on_this_cpu
 
 QUIET = {"verbose": 0, "tensorboard": False, "sample_every": 0}
 # Subprocesses import this checkout's keras_gans, whatever an editable install points at.
@@ -88,6 +89,9 @@ def test_every_config_field_works_through_set(tiny, tmp_path, capsys):
     assert CheckpointStore(run_dir).latest().step == 2
     devices = [line for line in out.out.splitlines() if line.startswith("devices: ")]
     assert len(devices) == 1 and devices[0].endswith(f"({keras.backend.backend()})"), out.out
+    # dcgan's precision is auto: the line names the policy it chose on this device.
+    precision = [line for line in out.out.splitlines() if line.startswith("precision: ")]
+    assert precision == [f"precision: {auto_precision_on_this_cpu(keras.backend.backend())} (auto)"], out.out
 
     assert main(["train", "dcgan", "--steps", "3", "--set", "steps=4"]) == 2
     assert "steps is given twice, 3 and --set steps=4; give it once." in capsys.readouterr().err

@@ -11,6 +11,7 @@ from keras import ops  # noqa: E402
 from keras_gans.assembly import build_gan, dtype_policy  # noqa: E402
 from keras_gans.config import load_recipe  # noqa: E402
 from keras_gans.regularizers.base import PenaltyInputs  # noqa: E402
+from recipe_helpers import auto_precision_on_this_cpu  # noqa: E402
 
 CORE = ["gan", "dcgan", "wgan", "wgan_gp", "lsgan", "sngan", "r1"]
 TINY = dict(batch_size=8, generator_width=8, discriminator_width=8, generator_units=[32],
@@ -55,3 +56,18 @@ def test_loss_scale_keeps_inner_penalty_gradients_from_flushing_to_zero():
     scaled = ops.convert_to_numpy(PenaltyInputs(critic, x, x, gradient_scale=2.0 ** 15).gradients_at(x))
     assert np.all(unscaled == 0.0)
     np.testing.assert_allclose(scaled, 1e-8, rtol=0.02)
+
+
+@pytest.mark.skipif(keras.distribution.list_devices()[0].lower()[:3] != "cpu", reason="runs the CPU rule")
+def test_auto_precision_is_bfloat16_only_on_a_cpu_with_bfloat16_arithmetic():
+    # TensorFlow's oneDNN kernels compute bfloat16 natively with AVX512_BF16 or AMX; XLA's CPU
+    # backend (JAX) was not measured faster in bfloat16, so it keeps float32 on every CPU.
+    expected = auto_precision_on_this_cpu(keras.backend.backend())
+    config = load_recipe("dcgan", **TINY).validate()
+    assert config.precision == "auto"  # the recipe's default
+    model = build_gan(config, (28, 28, 1))
+    assert model.generator.dtype_policy.name == expected
+    assert model.discriminator.dtype_policy.name == expected
+    # An explicit policy is taken as given, and export builds float32 networks whatever "auto" chose.
+    assert build_gan(config.replace(precision="float32"), (28, 28, 1)).generator.dtype_policy.name == "float32"
+    assert build_gan(config, (28, 28, 1), precision="float32").generator.dtype_policy.name == "float32"

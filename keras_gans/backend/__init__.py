@@ -18,6 +18,7 @@ span every device).
     data_parallel()                 -> context: train on every visible device
     replicas(), is_chief()          -> how many replicas share the batch; whether this process writes
     xla_by_default()                -> whether `jit_compile: auto` compiles the step with XLA here
+    bfloat16_by_default()           -> whether `precision: auto` computes in bfloat16 here
     sync_model_state(model)            the variables as of the last step, after a fit stopped mid-epoch
 """
 
@@ -47,6 +48,7 @@ replicas = _impl.replicas
 is_chief = _impl.is_chief
 sync_model_state = _impl.sync_model_state
 xla_by_default = _impl.xla_by_default
+bfloat16_by_default = _impl.bfloat16_by_default
 name = _BACKEND
 
 
@@ -65,4 +67,4 @@ def per_example(draw, shape, seed):
     full = draw((total, *shape[1:]), seed=seed)
     return keras.ops.slice(full, (offset, *([0] * (len(shape) - 1))), shape)
 
-__all__ = ["apply_gradients", "data_parallel", "gradient_norm", "input_gradients", "is_chief", "replicas", "loss_gradients", "mean_over_replicas", "name", "per_example", "replica_batch", "train_step", "xla_by_default"]
+__all__ = ["apply_gradients", "bfloat16_by_default", "data_parallel", "gradient_norm", "input_gradients", "is_chief", "replicas", "loss_gradients", "mean_over_replicas", "name", "per_example", "replica_batch", "train_step", "xla_by_default"]

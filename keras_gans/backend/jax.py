@@ -157,6 +157,17 @@ def xla_by_default() -> bool:
     return True
 
 
+def bfloat16_by_default() -> bool:
+    """Whether `precision: auto` computes in bfloat16: on TPUs and GPUs of compute capability 8.0
+    and later. XLA's CPU backend has not measured faster in bfloat16 here, so CPUs keep float32."""
+    devices = jax.devices()
+    if devices[0].platform == "tpu":
+        return True
+    if devices[0].platform == "gpu":
+        return all(float(getattr(device, "compute_capability", 0) or 0) >= 8.0 for device in devices)
+    return False
+
+
 @contextlib.contextmanager
 def data_parallel():
     """`keras.distribution.DataParallel` over every visible device, unless the caller set a
