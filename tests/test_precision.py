@@ -71,3 +71,18 @@ def test_auto_precision_is_bfloat16_only_on_a_cpu_with_bfloat16_arithmetic():
     # An explicit policy is taken as given, and export builds float32 networks whatever "auto" chose.
     assert build_gan(config.replace(precision="float32"), (28, 28, 1)).generator.dtype_policy.name == "float32"
     assert build_gan(config, (28, 28, 1), precision="float32").generator.dtype_policy.name == "float32"
+
+
+@pytest.mark.parametrize("precision", ["mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize("extra", [dict(instance_noise=0.1, instance_noise_steps=8), dict(augment="diffaugment"),
+                                   dict(augment="ada", augment_options={"p": 0.5, "interval": 1})])
+def test_what_discriminator_sees_mixes_float32_reals_with_reduced_precision_fakes(precision, extra):
+    # The reals reach D in float32, the fakes in the compute dtype: noise and augmentation take both.
+    keras.utils.set_random_seed(0)
+    config = load_recipe("dcgan", precision=precision, **TINY, **extra).validate()
+    model = build_gan(config, (28, 28, 1))
+    model.fit(images(4 * config.batch_size), batch_size=config.batch_size, epochs=1, steps_per_epoch=4,
+              verbose=0, shuffle=False)
+    steps = ops.convert_to_numpy(model.recent_steps)
+    assert np.all(np.isfinite(steps)), dict(zip(model.logged_names, steps.T.tolist()))
+    assert int(ops.convert_to_numpy(model.step)) == 4

@@ -241,7 +241,13 @@ class GAN(keras.Model):
         return self.generator(inputs, training=True), fake_context
 
     def _discriminator_view(self, images):
-        """What D sees of `images`: instance noise, then the augmentation, on every input."""
+        """What D sees of `images`: instance noise, then the augmentation, on every input.
+
+        Both work in float32: under a mixed policy the fakes come in the compute dtype and the reals
+        in float32, and D casts its inputs to its own."""
+        if not self.instance_noise and self.augment.name == "none":
+            return images
+        images = keras.tree.map_structure(lambda x: ops.cast(x, "float32"), images)
         images = self._noisy(images)
         return keras.tree.map_structure(lambda x: self.augment(x, self.seed_generator), images)
 
