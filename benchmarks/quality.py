@@ -11,7 +11,7 @@ Inception), so the numbers compare with papers; `--extractor fashion_mnist` give
 classifier distance instead, comparable only with itself and its floor.
 
     python benchmarks/quality.py [--recipes dcgan,r3gan] [--minutes 3,15,30] [--samples 10000]
-                                 [--seed 0] [--out-dir docs]
+                                 [--seed 0] [--out-dir docs] [--again]
 
 writes `quality.md` (the table), `images/quality.png` (FID against minutes) and `quality.json`
 (every result, with a fingerprint of the recipe defaults it was measured under) in `--out-dir`.
@@ -175,13 +175,21 @@ def load_results(path, key, settings):
 
 
 def save_results(path, key, results, settings):
-    """Writes `results` under `key`; an entry of other recipe defaults moves to "superseded"."""
+    """Writes `results` under `key`. Nothing measured is dropped: an entry of other recipe defaults
+    moves to "superseded", and so do rows of the same defaults that a new run measured again."""
     stored = _read(path)
     runs = stored.setdefault("runs", {}).setdefault(key, {})
     for recipe, rows in results.items():
         previous = runs.get(recipe)
         if previous is not None and previous.get("settings") != settings[recipe]:
             stored.setdefault("superseded", []).append({"key": key, "recipe": recipe, **previous})
+        elif previous is not None:
+            kept = [list(r) for r in rows]
+            remeasured = [row for row in previous["rows"] if row not in kept and row[0] in {r[0] for r in kept}]
+            if remeasured:
+                stored.setdefault("superseded", []).append({
+                    "key": key, "recipe": recipe, "settings": previous["settings"], "rows": remeasured,
+                    "defaults": "the same defaults, an earlier run (measured again)"})
         runs[recipe] = {"settings": settings[recipe], "rows": [list(r) for r in rows]}
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path + ".tmp", "w") as f:
@@ -198,6 +206,9 @@ def main(argv=None):
     parser.add_argument("--dataset", default="fashion_mnist")
     parser.add_argument("--extractor", default="inception_2015", help="feature extractor registry name")
     parser.add_argument("--out-dir", default="docs")
+    parser.add_argument("--again", action="store_true",
+                        help="measure budgets already stored again (the CPU's speed drifts between runs); "
+                             "the earlier rows stay in quality.json under superseded")
     args = parser.parse_args(argv)
     budgets = sorted(float(m) for m in args.minutes.split(","))
     key = f"{args.dataset} {args.extractor} samples={args.samples} seed={args.seed}"
@@ -209,7 +220,7 @@ def main(argv=None):
     real = reference_statistics(args.dataset, extractor, args.samples)
     for recipe in recipes:
         earlier = {row[0]: row for row in results.get(recipe, [])}
-        if set(budgets) <= set(earlier):
+        if set(budgets) <= set(earlier) and not args.again:
             print(f"{recipe}: measured before ({store}), kept", flush=True)
             continue
 
