@@ -180,17 +180,18 @@ def save_results(path, key, results, settings):
     stored = _read(path)
     runs = stored.setdefault("runs", {}).setdefault(key, {})
     for recipe, rows in results.items():
+        rows = [list(r) for r in rows]
         previous = runs.get(recipe)
         if previous is not None and previous.get("settings") != settings[recipe]:
             stored.setdefault("superseded", []).append({"key": key, "recipe": recipe, **previous})
         elif previous is not None:
-            kept = [list(r) for r in rows]
-            remeasured = [row for row in previous["rows"] if row not in kept and row[0] in {r[0] for r in kept}]
+            budgets = {row[0] for row in rows}
+            remeasured = [row for row in previous["rows"] if row[0] in budgets and row not in rows]
             if remeasured:
                 stored.setdefault("superseded", []).append({
                     "key": key, "recipe": recipe, "settings": previous["settings"], "rows": remeasured,
                     "defaults": "the same defaults, an earlier run (measured again)"})
-        runs[recipe] = {"settings": settings[recipe], "rows": [list(r) for r in rows]}
+        runs[recipe] = {"settings": settings[recipe], "rows": rows}
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path + ".tmp", "w") as f:
         json.dump(stored, f, indent=1)

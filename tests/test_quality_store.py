@@ -12,11 +12,16 @@ from quality import load_results, save_results  # noqa: E402
 KEY = "fashion_mnist inception_2015 samples=10000 seed=0"
 
 
+def read(store):
+    with open(store) as f:
+        return json.load(f)
+
+
 def test_a_result_measured_again_keeps_the_earlier_one_under_superseded(tmp_path):
     store = str(tmp_path / "quality.json")
     save_results(store, KEY, {"r3gan": [(30.0, 12975, 43.70, 5.14)]}, {"r3gan": "aaa"})
     save_results(store, KEY, {"r3gan": [(30.0, 15220, 41.09, 5.14)]}, {"r3gan": "aaa"})
-    stored = json.load(open(store))
+    stored = read(store)
     assert stored["runs"][KEY]["r3gan"] == {"settings": "aaa", "rows": [[30.0, 15220, 41.09, 5.14]]}
     assert stored["superseded"] == [{
         "key": KEY, "recipe": "r3gan", "settings": "aaa", "rows": [[30.0, 12975, 43.70, 5.14]],
@@ -29,7 +34,7 @@ def test_rows_kept_from_an_earlier_run_are_not_counted_as_measured_again(tmp_pat
     # A later run adds the 30-minute budget and carries the 15-minute row over unchanged.
     save_results(store, KEY, {"dcgan": [(15.0, 25288, 19.98, 5.14), (30.0, 50000, 17.0, 5.14)]},
                  {"dcgan": "bbb"})
-    stored = json.load(open(store))
+    stored = read(store)
     assert "superseded" not in stored
     assert load_results(store, KEY, {"dcgan": "bbb"}) == {
         "dcgan": [(15.0, 25288, 19.98, 5.14), (30.0, 50000, 17.0, 5.14)]}
@@ -40,7 +45,7 @@ def test_results_of_changed_defaults_move_to_superseded_and_are_not_loaded(tmp_p
     save_results(store, KEY, {"wgan": [(30.0, 10091, 61.01, 5.14)]}, {"wgan": "old"})
     assert load_results(store, KEY, {"wgan": "new"}) == {}
     save_results(store, KEY, {"wgan": [(30.0, 37118, 72.47, 5.14)]}, {"wgan": "new"})
-    stored = json.load(open(store))
+    stored = read(store)
     assert stored["superseded"] == [{"key": KEY, "recipe": "wgan", "settings": "old",
                                      "rows": [[30.0, 10091, 61.01, 5.14]]}]
     assert load_results(store, KEY, {"wgan": "new"}) == {"wgan": [(30.0, 37118, 72.47, 5.14)]}
