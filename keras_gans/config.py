@@ -46,6 +46,7 @@ class GANConfig:
     generator_units: typing.List[int] = dataclasses.field(default_factory=lambda: [1200, 1200])
     discriminator_units: typing.List[int] = dataclasses.field(default_factory=lambda: [240, 240])
     dropout: float = 0.5                         # MLP discriminator only
+    maxout_pieces: int = 1                       # MLP discriminator: 1 = leaky ReLU; k = maxout of k
     # Objective and regularizers: {name: {argument: value}}, e.g. {gradient_penalty: {weight: 10}}.
     objective: str = "non_saturating"
     regularizers: typing.Dict[str, dict] = dataclasses.field(default_factory=dict)
@@ -168,7 +169,7 @@ class GANConfig:
             raise ConfigError(f"fid_every must be >= 0 (0: off) and fid_samples >= 2; got {self.fid_every}, "
                               f"{self.fid_samples}.")
         for name in ("batch_size", "latent_dim", "steps", "d_steps", "steps_per_epoch", "steps_per_execution",
-                     "generator_width", "discriminator_width"):
+                     "generator_width", "discriminator_width", "maxout_pieces"):
             if min(as_list(getattr(self, name))) < 1:
                 raise ConfigError(f"{name} must be a positive integer; got {getattr(self, name)}.")
         _validate_steps_per_execution(self)

@@ -41,6 +41,7 @@ CASES = {
                                 (3, 28, 28, 1)),
     "mlp_generator_toy": (lambda: MLPGenerator(4, (2,), units=(8,), output_activation=None), latents(4), (3, 2)),
     "mlp_discriminator": (lambda: MLPDiscriminator(units=(16,), spectral_norm=True), images(), (3, 1)),
+    "mlp_discriminator_maxout": (lambda: MLPDiscriminator(units=(16, 8), maxout_pieces=5), images(), (3, 1)),
     "dcgan_generator_28": (lambda: DCGANGenerator(8, (28, 28, 1), width=8), latents(8), (3, 28, 28, 1)),
     "dcgan_generator_64": (lambda: DCGANGenerator(8, (64, 64, 3), width=4, norm="layer"), latents(8), (3, 64, 64, 3)),
     "dcgan_generator_conditional": (
@@ -130,6 +131,27 @@ def test_mlp_generator_batch_norm_normalizes_hidden_units_over_the_batch():
 def test_mlp_generator_rejects_normalizations_of_feature_maps():
     with pytest.raises(ConfigError, match="Unknown MLP normalization .instance.*Valid choices: batch, layer, none"):
         MLPGenerator(8, (28, 28, 1), units=(16,), norm="instance")
+
+
+def test_maxout_unit_is_the_largest_of_its_linear_pieces():
+    # Two units of three pieces on 2-d inputs; the head weighs unit 0 by 1 and unit 1 by 10, so
+    # the logit shows which piece won in each unit.
+    kernel = np.array([[1.0, -1.0, 0.5, 2.0, 0.0, -3.0],
+                       [0.0, 1.0, 0.5, -1.0, 1.0, 0.0]], dtype="float32")
+    points = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]], dtype="float32")
+    discriminator = MLPDiscriminator(units=(2,), dropout=0.0, maxout_pieces=3)
+    discriminator(points)
+    discriminator.hidden[0].set_weights([kernel, np.zeros(6, "float32")])
+    discriminator.head.set_weights([np.array([[1.0], [10.0]], "float32"), np.zeros(1, "float32")])
+    # (1, 0): pieces (1, -1, .5) -> 1 and (2, 0, -3) -> 2; (0, 1): (0, 1, .5) -> 1, (-1, 1, 0) -> 1;
+    # (-1, -1): (-1, 0, -1) -> 0, (-1, -1, 3) -> 3.
+    expected = np.array([[1 + 10 * 2], [1 + 10 * 1], [0 + 10 * 3]], dtype="float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(discriminator(points)), expected, atol=1e-6)
+
+
+def test_maxout_needs_at_least_one_piece():
+    with pytest.raises(ConfigError, match="maxout_pieces must be >= 1"):
+        MLPDiscriminator(units=(4,), maxout_pieces=0)
 
 
 def test_projection_discriminator_score_depends_on_the_label():

@@ -40,7 +40,8 @@ def build_networks(config, image_shape, num_classes=None):
         generator = MLPGenerator(config.latent_dim, image_shape, units=config.generator_units,
                                 norm=config.generator_norm)
         discriminator = MLPDiscriminator(
-            units=config.discriminator_units, dropout=config.dropout, spectral_norm=config.spectral_norm
+            units=config.discriminator_units, dropout=config.dropout, spectral_norm=config.spectral_norm,
+            maxout_pieces=config.maxout_pieces,
         )
         return generator, discriminator
     if family == "dcgan":

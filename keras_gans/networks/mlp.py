@@ -77,22 +77,36 @@ class MLPDiscriminator(keras.Model):
         units: widths of the hidden layers.
         dropout: dropout rate after each hidden layer (the paper trains D with dropout).
         spectral_norm: wrap every dense layer in spectral normalization (Miyato 2018).
+        maxout_pieces: 1 for leaky ReLU units; k >= 2 makes each hidden unit the maximum of k
+            linear pieces (maxout, Goodfellow et al. 2013; the paper's MNIST D uses 5).
     """
 
-    def __init__(self, units=(240, 240), dropout=0.5, spectral_norm=False, **kwargs):
+    def __init__(self, units=(240, 240), dropout=0.5, spectral_norm=False, maxout_pieces=1, **kwargs):
         super().__init__(**kwargs)
         self.units = tuple(int(u) for u in units)
         self.dropout = float(dropout)
         self.spectral_norm = bool(spectral_norm)
-        self.hidden = [maybe_spectral_norm(layers.Dense(u), self.spectral_norm) for u in self.units]
+        self.maxout_pieces = int(maxout_pieces)
+        if self.maxout_pieces < 1:
+            raise ConfigError(f"maxout_pieces must be >= 1 (1 means leaky ReLU units); got {maxout_pieces}.")
+        self.hidden = [maybe_spectral_norm(layers.Dense(u * self.maxout_pieces), self.spectral_norm)
+                       for u in self.units]
         self.drop = [layers.Dropout(self.dropout) for _ in self.units]
         self.head = maybe_spectral_norm(layers.Dense(1), self.spectral_norm)
 
     def call(self, x, training=False):
         x = ops.reshape(x, (ops.shape(x)[0], -1))
-        for dense, drop in zip(self.hidden, self.drop):
-            x = drop(ops.leaky_relu(dense(x, training=training), 0.2), training=training)
+        for units, dense, drop in zip(self.units, self.hidden, self.drop):
+            x = drop(self._activate(dense(x, training=training), units), training=training)
         return self.head(x, training=training)
+
+    def _activate(self, x, units):
+        if self.maxout_pieces == 1:
+            return ops.leaky_relu(x, 0.2)
+        # A unit sees up to `pieces` directions of its input where a ReLU unit sees one: 240
+        # maxout units of 5 pieces project a 784-pixel image onto 1,200 directions, so noise
+        # orthogonal to a narrow first layer cannot hide from D.
+        return ops.max(ops.reshape(x, (-1, units, self.maxout_pieces)), axis=-1)
 
     def get_config(self):
         return {
@@ -100,5 +114,6 @@ class MLPDiscriminator(keras.Model):
             "units": self.units,
             "dropout": self.dropout,
             "spectral_norm": self.spectral_norm,
+            "maxout_pieces": self.maxout_pieces,
         }
 
